@@ -1,0 +1,56 @@
+# Every target installs what it needs: a fresh clone needs only python3 (>= 3.11).
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.installed
+RUN := $(UV) run --locked --no-sync
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: install run emulator demo test lint fmt typecheck check bench soak fuzz contract-live clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $(STAMP)
+
+install: $(STAMP) ## virtualenv with the locked dependencies
+
+run: $(STAMP) ## the proxy on $(HOST):$(PORT) in front of JumpCloud (or SCIM_PROXY_JUMPCLOUD_URL)
+	$(RUN) scim-proxy serve --host $(HOST) --port $(PORT)
+
+emulator: $(STAMP) ## the in-memory JumpCloud emulator on 127.0.0.1:8090
+	$(RUN) scim-proxy emulator --host 127.0.0.1 --port 8090
+
+demo: $(STAMP) ## emulator + proxy on loopback, an Entra-like cycle, a summary
+	$(RUN) python -m scim_proxy.demo
+
+test: $(STAMP) ## the whole suite (unit, e2e over loopback, conformance, contract)
+	$(RUN) pytest
+
+lint: $(STAMP)
+	$(RUN) ruff check scim_proxy tests
+	$(RUN) ruff format --check scim_proxy tests
+
+fmt: $(STAMP)
+	$(RUN) ruff format scim_proxy tests
+	$(RUN) ruff check --fix scim_proxy tests
+
+typecheck: $(STAMP)
+	$(RUN) mypy
+
+check: lint typecheck test
+
+contract-live: $(STAMP) ## the JumpCloud contract suite against a real org (needs JUMPCLOUD_LIVE_API_KEY)
+	$(RUN) pytest tests/contract -m live -p no:randomly -v
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

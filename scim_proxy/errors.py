@@ -1,0 +1,140 @@
+"""Failures we answer with a SCIM Error body (RFC 7644, section 3.12).
+
+ProxyError                          500  (generic detail; never upstream text)
+├── InvalidSyntax(ValueError)       400 invalidSyntax
+├── InvalidValue(ValueError)        400 invalidValue
+├── InvalidFilter(ValueError)       400 invalidFilter
+├── InvalidPath(ValueError)         400 invalidPath
+├── NoTarget(ValueError)            400 noTarget
+├── Unauthorized                    401
+├── Forbidden                       403
+├── NotFound(LookupError)           404
+├── MethodNotAllowed                405
+├── Conflict                        409 uniqueness
+├── PayloadTooLarge                 413
+├── Throttled                       429 (Retry-After)
+├── FeatureDisabled                 501
+└── UpstreamUnavailable             502
+    ├── UpstreamTimeout             504
+    └── UpstreamBusy                503 (Retry-After)
+
+`str(exc)` becomes the SCIM `detail`, so a message never holds a secret, a password
+or a raw upstream body.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ProxyError(Exception):
+    """Base class: a failure with a SCIM status, an optional scimType and a safe message."""
+
+    status: ClassVar[int] = 500
+    scim_type: ClassVar[str | None] = None
+
+    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class InvalidSyntax(ProxyError, ValueError):
+    """The body is not JSON, not an object, or not the shape the request needs."""
+
+    status = 400
+    scim_type = "invalidSyntax"
+
+
+class InvalidValue(ProxyError, ValueError):
+    """A value breaks a rule of ours or of JumpCloud's (required, format, length)."""
+
+    status = 400
+    scim_type = "invalidValue"
+
+
+class InvalidFilter(ProxyError, ValueError):
+    """The filter uses syntax or attributes outside what we can answer exactly."""
+
+    status = 400
+    scim_type = "invalidFilter"
+
+
+class InvalidPath(ProxyError, ValueError):
+    """A PATCH path we cannot parse."""
+
+    status = 400
+    scim_type = "invalidPath"
+
+
+class NoTarget(ProxyError, ValueError):
+    """A PATCH path that names nothing we hold."""
+
+    status = 400
+    scim_type = "noTarget"
+
+
+class Unauthorized(ProxyError):
+    """No usable bearer token, or JumpCloud refused the API key."""
+
+    status = 401
+
+
+class Forbidden(ProxyError):
+    """JumpCloud accepted the key but refused the operation."""
+
+    status = 403
+
+
+class NotFound(ProxyError, LookupError):
+    """No such resource or route."""
+
+    status = 404
+
+
+class MethodNotAllowed(ProxyError):
+    """The route exists but not for this method (e.g. writes to discovery)."""
+
+    status = 405
+
+
+class Conflict(ProxyError):
+    """A value that must be unique is already taken in JumpCloud."""
+
+    status = 409
+    scim_type = "uniqueness"
+
+
+class PayloadTooLarge(ProxyError):
+    """The request body is larger than the configured limit."""
+
+    status = 413
+
+
+class Throttled(ProxyError):
+    """JumpCloud kept throttling us; Entra should come back after Retry-After."""
+
+    status = 429
+
+
+class FeatureDisabled(ProxyError):
+    """A feature the operator switched off (e.g. group provisioning)."""
+
+    status = 501
+
+
+class UpstreamUnavailable(ProxyError):
+    """JumpCloud failed or could not be reached."""
+
+    status = 502
+
+
+class UpstreamTimeout(UpstreamUnavailable):
+    """JumpCloud did not answer in time."""
+
+    status = 504
+
+
+class UpstreamBusy(UpstreamUnavailable):
+    """JumpCloud answered 5xx until our retries ran out."""
+
+    status = 503
