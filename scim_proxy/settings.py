@@ -23,8 +23,11 @@ def _setting(default: Any, env: str, help: str, *, converter: Any = None) -> Any
     return attrs.field(
         default=default,
         converter=converter,
-        metadata={"env": env, "flag": "--" + env.removeprefix("SCIM_PROXY_").lower().replace("_", "-"),
-                  "help": help},
+        metadata={
+            "env": env,
+            "flag": "--" + env.removeprefix("SCIM_PROXY_").lower().replace("_", "-"),
+            "help": help,
+        },
     )
 
 
@@ -54,7 +57,8 @@ class Settings:
     host: str = _setting("127.0.0.1", "SCIM_PROXY_HOST", "Address to listen on (0.0.0.0 in containers).")
     port: int = _setting(8080, "SCIM_PROXY_PORT", "Port to listen on.", converter=int)
     jumpcloud_url: str = _setting(
-        REGIONS["us"], "SCIM_PROXY_JUMPCLOUD_URL",
+        REGIONS["us"],
+        "SCIM_PROXY_JUMPCLOUD_URL",
         "JumpCloud console URL, or a region shortcut: us, eu, in. The proxy appends /api/...",
         converter=_to_url,
     )
@@ -62,30 +66,40 @@ class Settings:
         10.0, "SCIM_PROXY_UPSTREAM_TIMEOUT", "Seconds to wait for one JumpCloud call.", converter=float
     )
     request_deadline: float = _setting(
-        25.0, "SCIM_PROXY_REQUEST_DEADLINE",
+        25.0,
+        "SCIM_PROXY_REQUEST_DEADLINE",
         "Seconds one SCIM request may spend on JumpCloud, retries included (Entra gives up at 60).",
         converter=float,
     )
     retry_attempts: int = _setting(
-        4, "SCIM_PROXY_RETRY_ATTEMPTS", "Attempts per idempotent JumpCloud call (1 = no retry).", converter=int
+        4,
+        "SCIM_PROXY_RETRY_ATTEMPTS",
+        "Attempts per idempotent JumpCloud call (1 = no retry).",
+        converter=int,
     )
     retry_after_cap: float = _setting(
-        10.0, "SCIM_PROXY_RETRY_AFTER_CAP", "Longest Retry-After from JumpCloud we wait for, seconds.",
+        10.0,
+        "SCIM_PROXY_RETRY_AFTER_CAP",
+        "Longest Retry-After from JumpCloud we wait for, seconds.",
         converter=float,
     )
     max_upstream_concurrency: int = _setting(
         10, "SCIM_PROXY_MAX_UPSTREAM_CONCURRENCY", "In-flight JumpCloud calls per API key.", converter=int
     )
     max_queued: int = _setting(
-        200, "SCIM_PROXY_MAX_QUEUED", "Calls per API key waiting for a slot before we answer 503.",
+        200,
+        "SCIM_PROXY_MAX_QUEUED",
+        "Calls per API key waiting for a slot before we answer 503.",
         converter=int,
     )
     max_body_bytes: int = _setting(
         1_048_576, "SCIM_PROXY_MAX_BODY_BYTES", "Largest request body accepted (413 above).", converter=int
     )
     username_from_email: bool = _setting(
-        False, "SCIM_PROXY_USERNAME_FROM_EMAIL",
-        "Use the local part of an email-shaped userName as the JumpCloud username.", converter=_to_bool,
+        False,
+        "SCIM_PROXY_USERNAME_FROM_EMAIL",
+        "Use the local part of an email-shaped userName as the JumpCloud username.",
+        converter=_to_bool,
     )
     groups_enabled: bool = _setting(
         True, "SCIM_PROXY_GROUPS_ENABLED", "Serve /Groups (JumpCloud user groups).", converter=_to_bool
@@ -99,18 +113,24 @@ class Settings:
         "", "SCIM_PROXY_RECORD", "Append every exchange to this JSONL file (secrets redacted)."
     )
     record_max_bytes: int = _setting(
-        100 * 1_048_576, "SCIM_PROXY_RECORD_MAX_BYTES", "Rotate the recording beyond this size.", converter=int
+        100 * 1_048_576,
+        "SCIM_PROXY_RECORD_MAX_BYTES",
+        "Rotate the recording beyond this size.",
+        converter=int,
     )
     record_backups: int = _setting(
         5, "SCIM_PROXY_RECORD_BACKUPS", "Rotated recordings to keep.", converter=int
     )
     forwarded_allow_ips: str = _setting(
-        "127.0.0.1", "SCIM_PROXY_FORWARDED_ALLOW_IPS",
+        "127.0.0.1",
+        "SCIM_PROXY_FORWARDED_ALLOW_IPS",
         "Comma-separated proxy addresses whose X-Forwarded-* headers are trusted ('*' for all).",
     )
     workers: int = _setting(1, "SCIM_PROXY_WORKERS", "Worker processes.", converter=int)
     shutdown_timeout: float = _setting(
-        30.0, "SCIM_PROXY_SHUTDOWN_TIMEOUT", "Seconds to finish in-flight requests on SIGTERM.",
+        30.0,
+        "SCIM_PROXY_SHUTDOWN_TIMEOUT",
+        "Seconds to finish in-flight requests on SIGTERM.",
         converter=float,
     )
 
@@ -133,4 +153,4 @@ class Settings:
 
 def setting_fields() -> tuple[attrs.Attribute[Any], ...]:
     """The settings fields with their metadata, in declaration order (CLI and docs)."""
-    return attrs.fields(Settings)  # type: ignore[return-value]  # attrs' tuple subclass
+    return attrs.fields(Settings)

@@ -1,0 +1,107 @@
+"""The CLI: `scim-proxy serve | emulator | check` (also `python -m scim_proxy ...`).
+
+Flags mirror the SCIM_PROXY_* environment variables one to one (see settings.py); a flag
+wins over its variable. Secrets are never flags: the proxy holds none, and `check` reads
+the API key from an environment variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .settings import Settings, setting_fields
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    for field in setting_fields():
+        flag = field.metadata["flag"]
+        kwargs: dict[str, Any] = {
+            "dest": field.name,
+            "default": None,
+            "help": f"{field.metadata['help']} [env {field.metadata['env']}; default {field.default!r}]",
+        }
+        # --record is the documented spelling of the recording flag (`serve --record FILE.jsonl`).
+        parser.add_argument("--record" if field.name == "record_path" else flag, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scim-proxy", description="SCIM 2.0 bridge from Entra ID to JumpCloud"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the proxy")
+    _add_setting_flags(serve)
+    emulator = commands.add_parser("emulator", help="run the in-memory JumpCloud emulator")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8090)
+    emulator.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        help="an accepted x-api-key (repeatable; default: test-api-key)",
+    )
+    emulator.add_argument("--default-state", choices=["ACTIVATED", "STAGED"], default="ACTIVATED")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
+    overrides = {f.name: getattr(args, f.name, None) for f in setting_fields()}
+    return Settings.from_env(environ, **overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .logs import configure_logging
+
+    try:
+        settings = settings_from_args(args)
+    except (ValueError, TypeError) as exc:
+        print(f"scim-proxy: invalid setting: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_format, settings.log_level, allow_personal_data=settings.log_personal_data)
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,  # queries carry userNames
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+        "log_level": "warning",
+        "server_header": False,
+    }
+    if settings.workers > 1:
+        # Workers build their own app from the environment: hand them our resolved settings.
+        for field in setting_fields():
+            os.environ[field.metadata["env"]] = str(getattr(settings, field.name))
+        uvicorn.run("scim_proxy.app:app_from_env", factory=True, workers=settings.workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .emulator import EmulatorConfig, create_emulator_app
+
+    keys = frozenset(args.api_keys or ["test-api-key"])
+    app = create_emulator_app(EmulatorConfig(api_keys=keys, default_state=args.default_state))
+    print(f"JumpCloud emulator on http://{args.host}:{args.port} (API keys: {len(keys)})", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"serve": _serve, "emulator": _emulator}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

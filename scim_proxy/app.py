@@ -1,0 +1,128 @@
+"""create_app(settings, *, jumpcloud=None): routes, middleware, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+
+from . import upstream
+from .endpoints import discovery, groups_disabled, users
+from .errors import FeatureDisabled, ProxyError
+from .jumpcloud import JumpCloudClient, RetryPolicy
+from .middleware import RequestContextMiddleware, RequestObserver
+from .responses import http_error_handler, proxy_error_handler, unexpected_error_handler
+from .settings import Settings
+
+READ_ONLY = ["GET"]
+
+
+async def _root_search(request: Any) -> Any:
+    raise FeatureDisabled("Search across resource types is not supported; use /Users/.search")
+
+
+def scim_routes() -> list[BaseRoute]:
+    """The SCIM endpoints, mounted at /scim/v2 and at /orgs/{org_id}/scim/v2."""
+    return [
+        Route("/Users", users.list_users, methods=["GET"]),
+        Route("/Users", users.create_user, methods=["POST"]),
+        Route("/Users/.search", users.search_users, methods=["POST"]),
+        Route("/Users/{id}", users.get_user, methods=["GET"]),
+        Route("/Users/{id}", users.replace_user, methods=["PUT"]),
+        Route("/Users/{id}", users.patch_user, methods=["PATCH"]),
+        Route("/Users/{id}", users.delete_user, methods=["DELETE"]),
+        Route("/Groups", groups_disabled.list_groups, methods=["GET"]),
+        Route("/Groups", groups_disabled.group_write, methods=["POST"]),
+        Route("/Groups/{id}", groups_disabled.group_write, methods=["GET", "PUT", "PATCH", "DELETE"]),
+        Route("/ServiceProviderConfig", discovery.service_provider_config, methods=READ_ONLY),
+        Route("/Schemas", discovery.list_schemas, methods=READ_ONLY),
+        Route("/Schemas/{id:path}", discovery.get_schema, methods=READ_ONLY),
+        Route("/ResourceTypes", discovery.list_resource_types, methods=READ_ONLY),
+        Route("/ResourceTypes/{id}", discovery.get_resource_type, methods=READ_ONLY),
+        Route("/.search", _root_search, methods=["POST"]),
+    ]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    jumpcloud: JumpCloudClient | None = None,
+    observers: list[RequestObserver] | None = None,
+) -> Starlette:
+    """The proxy as an ASGI app. Pass `jumpcloud` to inject a client (tests); else the lifespan opens one."""
+    settings = settings or Settings()
+    routes: list[BaseRoute] = [
+        Route("/healthz", discovery.healthz, methods=["GET"]),
+        Route("/readyz", discovery.readyz, methods=["GET"]),
+        Mount("/scim/v2", routes=scim_routes()),
+        Mount("/orgs/{org_id}/scim/v2", routes=scim_routes()),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = None
+        if app.state.jumpcloud is None:
+            owned = make_jumpcloud_client(settings)
+            app.state.jumpcloud = owned
+        try:
+            yield
+        finally:
+            if owned is not None:
+                await owned.aclose()
+                app.state.jumpcloud = None
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                RequestContextMiddleware,
+                deadline=settings.request_deadline,
+                observers=observers or [],
+                record=bool(settings.record_path),
+            )
+        ],
+        exception_handlers={
+            ProxyError: proxy_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
+    app.state.groups_available = False
+    return app
+
+
+def make_jumpcloud_client(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, on_call: Any = None
+) -> JumpCloudClient:
+    """The production client: one pooled connection set to the configured JumpCloud."""
+    http = httpx.AsyncClient(
+        base_url=settings.jumpcloud_url,
+        transport=transport,
+        timeout=httpx.Timeout(settings.upstream_timeout, connect=min(5.0, settings.upstream_timeout)),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        follow_redirects=False,  # a redirect could lead the API key to another host
+        headers={"user-agent": "scim-proxy"},
+    )
+    retry = RetryPolicy(attempts=settings.retry_attempts, retry_after_cap=settings.retry_after_cap)
+    limiter = upstream.KeyLimiter(settings.max_upstream_concurrency, settings.max_queued)
+    return JumpCloudClient(
+        http, retry=retry, limiter=limiter, upstream_timeout=settings.upstream_timeout, on_call=on_call
+    )
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn workers (`--workers N`): settings from the environment."""
+    from .logs import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level, allow_personal_data=settings.log_personal_data)
+    return create_app(settings)

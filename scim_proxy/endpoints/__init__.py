@@ -1,0 +1,1 @@
+"""Thin Starlette handlers: decode -> map -> call JumpCloud -> encode."""

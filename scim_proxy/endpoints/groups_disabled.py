@@ -1,0 +1,28 @@
+"""/Groups while group provisioning is off: reads are empty (no quarantine), writes explain."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import FeatureDisabled
+from ..responses import ScimResponse
+from ..schema import LIST_RESPONSE
+from .common import credentials_from
+
+DISABLED_DETAIL = (
+    "Group provisioning is turned off in this proxy. In Entra, set Provisioning > Mappings > "
+    "'Provision Microsoft Entra ID Groups' to No, or enable groups (SCIM_PROXY_GROUPS_ENABLED=true)."
+)
+
+
+async def list_groups(request: Request) -> Response:
+    credentials_from(request)
+    return ScimResponse(
+        {"schemas": [LIST_RESPONSE], "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": []}
+    )
+
+
+async def group_write(request: Request) -> Response:
+    credentials_from(request)
+    raise FeatureDisabled(DISABLED_DETAIL)
