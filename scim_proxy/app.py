@@ -112,7 +112,12 @@ def make_jumpcloud_client(
         follow_redirects=False,  # a redirect could lead the API key to another host
         headers={"user-agent": "scim-proxy"},
     )
-    retry = RetryPolicy(attempts=settings.retry_attempts, retry_after_cap=settings.retry_after_cap)
+    retry = RetryPolicy(
+        attempts=settings.retry_attempts,
+        wait_initial=settings.retry_backoff,
+        wait_max=settings.retry_backoff_max,
+        retry_after_cap=settings.retry_after_cap,
+    )
     limiter = upstream.KeyLimiter(settings.max_upstream_concurrency, settings.max_queued)
     return JumpCloudClient(
         http, retry=retry, limiter=limiter, upstream_timeout=settings.upstream_timeout, on_call=on_call

@@ -142,7 +142,7 @@ class JumpCloudClient:
                     if hinted > policy.retry_after_cap:
                         return False  # JumpCloud wants a longer pause than we may take: give up now
                     return hinted
-            elif not isinstance(exc, httpx.TransportError):
+            elif not _is_transport_failure(exc):
                 return False
             # Full jitter: spread retries of many concurrent requests instead of synchronising them.
             ceiling = min(policy.wait_max, policy.wait_initial * 2 ** (attempt[0] - 1))
@@ -267,6 +267,11 @@ class JumpCloudClient:
             return self._converter.structure(response.json(), cls)
         except (ValueError, TypeError, KeyError, cattrs.BaseValidationError) as exc:
             raise UpstreamUnavailable("JumpCloud sent an answer we could not read") from exc
+
+
+def _is_transport_failure(exc: Exception) -> bool:
+    """Timeouts and connection failures from `_once` (not a full queue, not an HTTP status)."""
+    return isinstance(exc, UpstreamTimeout) or type(exc) is UpstreamUnavailable
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -19,10 +19,15 @@ REGIONS = {
 }
 
 
-def _setting(default: Any, env: str, help: str, *, converter: Any = None) -> Any:
+LOG_FORMATS = ("json", "console")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _setting(default: Any, env: str, help: str, *, converter: Any = None, validator: Any = None) -> Any:
     return attrs.field(
         default=default,
         converter=converter,
+        validator=validator,
         metadata={
             "env": env,
             "flag": "--" + env.removeprefix("SCIM_PROXY_").lower().replace("_", "-"),
@@ -77,6 +82,15 @@ class Settings:
         "Attempts per idempotent JumpCloud call (1 = no retry).",
         converter=int,
     )
+    retry_backoff: float = _setting(
+        0.2,
+        "SCIM_PROXY_RETRY_BACKOFF",
+        "First retry waits up to this many seconds (full jitter, doubling).",
+        converter=float,
+    )
+    retry_backoff_max: float = _setting(
+        5.0, "SCIM_PROXY_RETRY_BACKOFF_MAX", "Longest wait between two retries, seconds.", converter=float
+    )
     retry_after_cap: float = _setting(
         10.0,
         "SCIM_PROXY_RETRY_AFTER_CAP",
@@ -104,8 +118,18 @@ class Settings:
     groups_enabled: bool = _setting(
         True, "SCIM_PROXY_GROUPS_ENABLED", "Serve /Groups (JumpCloud user groups).", converter=_to_bool
     )
-    log_format: str = _setting("json", "SCIM_PROXY_LOG_FORMAT", "json (production) or console.")
-    log_level: str = _setting("info", "SCIM_PROXY_LOG_LEVEL", "debug, info, warning or error.")
+    log_format: str = _setting(
+        "json",
+        "SCIM_PROXY_LOG_FORMAT",
+        "json (production) or console.",
+        validator=attrs.validators.in_(LOG_FORMATS),
+    )
+    log_level: str = _setting(
+        "info",
+        "SCIM_PROXY_LOG_LEVEL",
+        "debug, info, warning or error.",
+        validator=attrs.validators.in_(LOG_LEVELS),
+    )
     log_personal_data: bool = _setting(
         False, "SCIM_PROXY_LOG_PERSONAL_DATA", "Allow userNames and emails in logs.", converter=_to_bool
     )

@@ -1,0 +1,37 @@
+"""Shared fixtures: our app in-process, JumpCloud faked by a respx router behind a transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import respx
+
+from scim_proxy.app import create_app, make_jumpcloud_client
+from scim_proxy.settings import Settings
+
+from .helpers import JC_URL
+
+
+@pytest.fixture(name="settings")
+def _settings() -> Settings:
+    """Settings for in-process tests: fast retries so failure paths stay quick."""
+    return Settings(jumpcloud_url=JC_URL, retry_attempts=3, retry_backoff=0.001, retry_backoff_max=0.01)
+
+
+@pytest.fixture(name="jc")
+def _jc() -> Iterator[respx.Router]:
+    """A stand-in JumpCloud; every route a test declares must be called."""
+    router = respx.Router(base_url=JC_URL, assert_all_mocked=True, assert_all_called=False)
+    yield router
+
+
+@pytest.fixture(name="client")
+async def _client(jc: respx.Router, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Our app driven in-process, its JumpCloud calls answered by `jc`."""
+    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
+    app = create_app(settings, jumpcloud=upstream)
+    async with upstream.http, httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                                base_url="http://proxy.test") as client:
+        yield client

@@ -1,0 +1,63 @@
+"""Discovery endpoints: what they advertise and how they refuse writes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from scim_proxy.schema import USER_ATTRIBUTES
+
+
+async def test_service_provider_config(client: httpx.AsyncClient) -> None:
+    """ServiceProviderConfig says PATCH and filter are supported, bulk/sort/etag/changePassword are not."""
+    body = (await client.get("/scim/v2/ServiceProviderConfig")).json()
+
+    assert (True, True, False, False) == (body["patch"]["supported"], body["filter"]["supported"],
+                                          body["bulk"]["supported"], body["etag"]["supported"])
+    assert 100 == body["filter"]["maxResults"]
+
+
+async def test_schemas_advertise_exactly_the_mapped_attributes(client: httpx.AsyncClient) -> None:
+    """The User and EnterpriseUser schemas list every mapped attribute and nothing else."""
+    body = (await client.get("/scim/v2/Schemas")).json()
+    advertised = set()
+    for schema in body["Resources"]:
+        for attribute in schema["attributes"]:
+            if attribute["name"] == "name":
+                advertised |= {f"name.{sub['name']}" for sub in attribute["subAttributes"]}
+            elif schema["name"] == "EnterpriseUser":
+                advertised.add(f"{schema['id']}:{attribute['name']}")
+            else:
+                advertised.add(attribute["name"])
+
+    assert {a.path for a in USER_ATTRIBUTES} == advertised
+
+
+async def test_resource_types_and_lookup_by_id(client: httpx.AsyncClient) -> None:
+    """ResourceTypes lists User at /Users; each is readable by id, unknown ids are SCIM 404s."""
+    listed = (await client.get("/scim/v2/ResourceTypes")).json()
+    one = await client.get("/scim/v2/ResourceTypes/User")
+    schema = await client.get("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User")
+    missing = await client.get("/scim/v2/Schemas/urn:nope")
+
+    assert "/Users" == listed["Resources"][0]["endpoint"]
+    assert (200, 200) == (one.status_code, schema.status_code)
+    assert (404, "404") == (missing.status_code, missing.json()["status"])
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/ServiceProviderConfig", "/Schemas", "/ResourceTypes"])
+async def test_writes_to_discovery_are_405(client: httpx.AsyncClient, method: str, path: str) -> None:
+    """Discovery endpoints refuse writes with a SCIM 405."""
+    resp = await client.request(method, f"/scim/v2{path}", json={})
+
+    assert (405, "405") == (resp.status_code, resp.json()["status"])
+
+
+async def test_unknown_path_is_scim_404(client: httpx.AsyncClient) -> None:
+    """An unknown URL answers a SCIM 404 Error body in application/scim+json."""
+    resp = await client.get("/scim/v2/Nothing")
+
+    assert 404 == resp.status_code
+    assert "application/scim+json" == resp.headers["content-type"]
+    assert "urn:ietf:params:scim:api:messages:2.0:Error" in resp.json()["schemas"]

@@ -1,0 +1,162 @@
+"""Auth, upstream failures and retries, hostile bodies, request ids, multi-tenant routes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from .helpers import AUTH, USER_ID, jc_user, sent_json
+
+ORG_ID = "5f0c0ffee0000000000a0b1c"
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer "},
+                                     {"Authorization": "Bearer two words"}])
+async def test_missing_or_malformed_auth_is_401_without_call(client: httpx.AsyncClient, jc: respx.Router,
+                                                            headers: dict[str, str]) -> None:
+    """No usable bearer token answers 401 with a SCIM body and a challenge, and calls nothing."""
+    resp = await client.get("/scim/v2/Users", headers=headers)
+
+    assert 401 == resp.status_code
+    assert "401" == resp.json()["status"]
+    assert resp.headers["www-authenticate"].startswith("Bearer")
+    assert 0 == len(jc.calls)
+
+
+@pytest.mark.parametrize(("upstream", "expected"), [(401, 401), (403, 403), (500, 502), (418, 502)])
+async def test_upstream_status_mapping(client: httpx.AsyncClient, jc: respx.Router, upstream: int,
+                                       expected: int) -> None:
+    """JumpCloud 401/403 pass through; other failures are 502, never echoing the upstream body."""
+    jc.get(f"/api/systemusers/{USER_ID}").respond(upstream, json={"message": "SECRET-UPSTREAM-DETAIL"},
+                                                  headers={"x-leak": "no"})
+
+    resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert expected == resp.status_code
+    assert "SECRET-UPSTREAM-DETAIL" not in resp.text
+    assert "jc-test-key" not in resp.text
+
+
+async def test_upstream_timeout_is_504(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A JumpCloud read that keeps timing out answers 504 after the retries."""
+    route = jc.get(f"/api/systemusers/{USER_ID}").mock(side_effect=httpx.ReadTimeout("slow"))
+
+    resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert 504 == resp.status_code
+    assert 3 == route.call_count
+
+
+async def test_idempotent_read_is_retried_after_503(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A GET that meets 503 then 200 succeeds, in two upstream calls."""
+    route = jc.get(f"/api/systemusers/{USER_ID}")
+    route.side_effect = [httpx.Response(503), httpx.Response(200, json=jc_user())]
+
+    resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert (200, 2) == (resp.status_code, route.call_count)
+
+
+async def test_retry_after_is_honoured_then_throttle_surfaces_as_429(client: httpx.AsyncClient,
+                                                                    jc: respx.Router) -> None:
+    """Persistent 429s with Retry-After are retried, then answered as SCIM 429 with Retry-After."""
+    route = jc.put(f"/api/systemusers/{USER_ID}").respond(429, headers={"Retry-After": "0"})
+
+    resp = await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH,
+                              json={"Operations": [{"op": "replace", "path": "title", "value": "x"}]})
+
+    assert 429 == resp.status_code
+    assert "1" == resp.headers["retry-after"]
+    assert 3 == route.call_count
+
+
+async def test_retry_after_beyond_cap_gives_up_at_once(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A Retry-After longer than our cap is not slept through: one call, SCIM 429 carrying the hint."""
+    route = jc.get(f"/api/systemusers/{USER_ID}").respond(429, headers={"Retry-After": "120"})
+
+    resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert (429, 1, "121") == (resp.status_code, route.call_count, resp.headers["retry-after"])
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    (b"{not json", "not valid JSON"),
+    (b"\xff\xfe\x00garbage", "UTF-8"),
+    (b"", "empty"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'["a list"]', "JSON object"),
+])
+async def test_bad_bodies_are_400_invalid_syntax(client: httpx.AsyncClient, jc: respx.Router, content: bytes,
+                                                 fragment: str) -> None:
+    """Bodies that are not a JSON object answer 400 invalidSyntax with a SCIM body and call nothing."""
+    resp = await client.post("/scim/v2/Users", content=content,
+                             headers={**AUTH, "content-type": "application/scim+json"})
+
+    assert 400 == resp.status_code
+    assert "invalidSyntax" == resp.json()["scimType"]
+    assert fragment in resp.json()["detail"]
+    assert 0 == len(jc.calls)
+
+
+async def test_oversized_body_is_413(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A body over the limit answers 413 before it is parsed."""
+    resp = await client.post("/scim/v2/Users", content=b"{" + b" " * 1_100_000 + b"}", headers=AUTH)
+
+    assert 413 == resp.status_code
+    assert 0 == len(jc.calls)
+
+
+async def test_request_id_is_honoured_and_echoed(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A sane X-Request-ID comes back unchanged; an absent one is generated."""
+    resp = await client.get("/scim/v2/ServiceProviderConfig", headers={"X-Request-ID": "entra-abc-123"})
+    generated = await client.get("/scim/v2/ServiceProviderConfig")
+
+    assert "entra-abc-123" == resp.headers["x-request-id"]
+    assert 32 == len(generated.headers["x-request-id"])
+
+
+async def test_org_route_forwards_org_id(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """/orgs/{orgId}/scim/v2 sends x-org-id to JumpCloud and builds locations under that prefix."""
+    route = jc.post("/api/systemusers").respond(200, json=jc_user())
+
+    resp = await client.post(f"/orgs/{ORG_ID}/scim/v2/Users", headers=AUTH,
+                             json={"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}]})
+
+    assert ORG_ID == route.calls.last.request.headers["x-org-id"]
+    assert f"http://proxy.test/orgs/{ORG_ID}/scim/v2/Users/{USER_ID}" == resp.headers["location"]
+    assert "jdoe" == sent_json(route)["username"]
+
+
+async def test_single_tenant_route_sends_no_org_id(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """The plain /scim/v2 route sends no x-org-id header."""
+    route = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
+
+    await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert "x-org-id" not in route.calls.last.request.headers
+
+
+async def test_malformed_org_id_is_404_without_call(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """An org id that cannot be a JumpCloud org answers 404 and calls nothing."""
+    resp = await client.get("/orgs/not-an-org/scim/v2/Users", headers=AUTH)
+
+    assert 404 == resp.status_code
+    assert 0 == len(jc.calls)
+
+
+async def test_healthz_makes_no_upstream_call(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """Liveness and readiness answer 200 without calling JumpCloud."""
+    assert 200 == (await client.get("/healthz")).status_code
+    assert 200 == (await client.get("/readyz")).status_code
+    assert 0 == len(jc.calls)
+
+
+async def test_groups_disabled_until_supported(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """GET /Groups answers an empty list (no quarantine); writes explain how to turn group provisioning off."""
+    listed = await client.get("/scim/v2/Groups?filter=displayName+eq+%22x%22", headers=AUTH)
+    created = await client.post("/scim/v2/Groups", headers=AUTH, json={"displayName": "x"})
+
+    assert (200, 0) == (listed.status_code, listed.json()["totalResults"])
+    assert 501 == created.status_code
+    assert "Provision Microsoft Entra ID Groups" in created.json()["detail"]
