@@ -45,6 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="an accepted x-api-key (repeatable; default: test-api-key)",
     )
     emulator.add_argument("--default-state", choices=["ACTIVATED", "STAGED"], default="ACTIVATED")
+    check = commands.add_parser(
+        "check", help="preflight: verify a JumpCloud API key as Entra's Test Connection would"
+    )
+    check.add_argument(
+        "--jumpcloud-url",
+        dest="jumpcloud_url",
+        default=None,
+        help="JumpCloud URL or region (us, eu, in) [env SCIM_PROXY_JUMPCLOUD_URL]",
+    )
+    check.add_argument(
+        "--api-key-env",
+        default="JUMPCLOUD_API_KEY",
+        help="environment variable holding the API key (default JUMPCLOUD_API_KEY)",
+    )
+    check.add_argument("--org-id", default=None, help="JumpCloud org id, for multi-tenant admin keys")
     return parser
 
 
@@ -62,7 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
     except (ValueError, TypeError) as exc:
-        print(f"scim-proxy: invalid setting: {exc}", file=sys.stderr)
+        print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format, settings.log_level, allow_personal_data=settings.log_personal_data)
     common: dict[str, Any] = {
@@ -97,9 +112,41 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .app import make_jumpcloud_client
+    from .jumpcloud import Credentials
+    from .preflight import report, run_checks
+
+    api_key = os.environ.get(args.api_key_env, "").strip()
+    if not api_key:
+        print(
+            f"FAIL  api key: set {args.api_key_env} to a JumpCloud admin API key (not a flag: it would "
+            "land in shell history)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        settings = Settings.from_env(jumpcloud_url=args.jumpcloud_url, retry_attempts=2)
+    except (ValueError, TypeError) as exc:
+        print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
+        return 2
+
+    async def run() -> bool:
+        client = make_jumpcloud_client(settings)
+        try:
+            steps = await run_checks(client, Credentials(api_key, args.org_id), url=settings.jumpcloud_url)
+        finally:
+            await client.aclose()
+        return report(steps, print)
+
+    return 0 if asyncio.run(run()) else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"serve": _serve, "emulator": _emulator}
+    handlers = {"serve": _serve, "emulator": _emulator, "check": _check}
     return handlers[args.command](args)
 
 

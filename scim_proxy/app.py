@@ -16,6 +16,7 @@ from . import upstream
 from .endpoints import discovery, groups_disabled, users
 from .errors import FeatureDisabled, ProxyError
 from .jumpcloud import JumpCloudClient, RetryPolicy
+from .metrics import Metrics
 from .middleware import RequestContextMiddleware, RequestObserver
 from .responses import http_error_handler, proxy_error_handler, unexpected_error_handler
 from .settings import Settings
@@ -57,7 +58,9 @@ def create_app(
 ) -> Starlette:
     """The proxy as an ASGI app. Pass `jumpcloud` to inject a client (tests); else the lifespan opens one."""
     settings = settings or Settings()
+    metrics = Metrics()
     routes: list[BaseRoute] = [
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
         Route("/healthz", discovery.healthz, methods=["GET"]),
         Route("/readyz", discovery.readyz, methods=["GET"]),
         Mount("/scim/v2", routes=scim_routes()),
@@ -68,7 +71,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = None
         if app.state.jumpcloud is None:
-            owned = make_jumpcloud_client(settings)
+            owned = make_jumpcloud_client(settings, on_call=metrics.upstream_call)
             app.state.jumpcloud = owned
         try:
             yield
@@ -83,7 +86,8 @@ def create_app(
             Middleware(
                 RequestContextMiddleware,
                 deadline=settings.request_deadline,
-                observers=observers or [],
+                observers=[metrics.request_finished, *(observers or [])],
+                on_start=[metrics.request_started],
                 record=bool(settings.record_path),
             )
         ],
@@ -96,6 +100,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
+    if jumpcloud is not None:
+        jumpcloud.add_call_observer(metrics.upstream_call)
+    app.state.metrics = metrics
     app.state.groups_available = False
     return app
 

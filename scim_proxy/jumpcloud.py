@@ -76,11 +76,17 @@ class JumpCloudClient:
         on_call: Callable[[str, str, int | None, float], None] | None = None,
     ) -> None:
         self._http = http
-        self._on_call = on_call
+        self._call_observers: list[Callable[[str, str, int | None, float], None]] = (
+            [on_call] if on_call else []
+        )
         self._retry = retry or RetryPolicy()
         self._limiter = limiter or upstream.KeyLimiter(10, 200)
         self._timeout = upstream_timeout
         self._converter = make_jc_converter()
+
+    def add_call_observer(self, observer: Callable[[str, str, int | None, float], None]) -> None:
+        """Call `observer(method, path, status, seconds)` after every JumpCloud exchange (metrics)."""
+        self._call_observers.append(observer)
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -196,8 +202,8 @@ class JumpCloudClient:
         elapsed = time.monotonic() - started
         stats.calls += 1
         stats.seconds += elapsed
-        if self._on_call is not None:
-            self._on_call(method, path, status, elapsed)
+        for observer in self._call_observers:
+            observer(method, path, status, elapsed)
         if stats.exchanges is not None:
             stats.exchanges.append(
                 upstream.UpstreamCall(

@@ -18,6 +18,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
 
 RequestObserver = Callable[[dict[str, Any]], None]
+StartObserver = Callable[[], None]
 
 
 class RequestContextMiddleware:
@@ -29,8 +30,10 @@ class RequestContextMiddleware:
         *,
         deadline: float,
         observers: list[RequestObserver] | None = None,
+        on_start: list[StartObserver] | None = None,
         record: bool = False,
     ) -> None:
+        self.on_start = on_start or []
         self.app = app
         self.deadline = deadline
         self.observers = observers or []
@@ -46,6 +49,8 @@ class RequestContextMiddleware:
         stats = upstream.begin_request(self.deadline, record=self.record)
         started = time.perf_counter()
         status = [500]
+        for hook in self.on_start:
+            hook()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -1,0 +1,61 @@
+"""`scim-proxy check`: the preflight steps, their verdicts and the fixes they print."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from scim_proxy.__main__ import main
+from scim_proxy.app import make_jumpcloud_client
+from scim_proxy.jumpcloud import Credentials
+from scim_proxy.preflight import report, run_checks
+from scim_proxy.settings import Settings
+
+from .helpers import API_KEY, JC_URL, jc_user
+
+
+async def _steps(router: respx.Router) -> tuple[list[str], bool]:
+    client = make_jumpcloud_client(Settings(jumpcloud_url=JC_URL, retry_attempts=1),
+                                   transport=httpx.MockTransport(router.async_handler))
+    async with client.http:
+        steps = await run_checks(client, Credentials(API_KEY), url=JC_URL)
+    lines: list[str] = []
+    return lines, report(steps, lines.append)
+
+
+async def test_good_key_passes_every_step() -> None:
+    """A key JumpCloud accepts passes: org listed, the GUID probe finds nothing, one user read."""
+    router = respx.Router(base_url=JC_URL)
+    router.get("/api/systemusers").respond(200, json={"totalCount": 3, "results": [jc_user()]})
+    router.get("/api/organizations").respond(200, json={"results": [{"_id": "o1", "displayName": "Contoso"}]})
+    probe = router.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
+
+    lines, ok = await _steps(router)
+
+    assert ok
+    assert "PASS  organization: Contoso (o1)" in lines
+    assert lines[-1].startswith("Verdict: ready")
+    assert API_KEY == probe.calls.last.request.headers["x-api-key"]
+
+
+async def test_rejected_key_fails_with_the_fix() -> None:
+    """A key JumpCloud refuses fails at once, with where to get a current key."""
+    router = respx.Router(base_url=JC_URL)
+    router.get("/api/systemusers").respond(401, json={"message": "Unauthorized: api key user not found"})
+
+    lines, ok = await _steps(router)
+
+    assert not ok
+    assert lines[0].startswith("FAIL  api key:")
+    assert "API Settings" in lines[0]
+    assert API_KEY not in "".join(lines)
+
+
+def test_cli_refuses_to_run_without_the_key_variable(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """`scim-proxy check` without the key in its environment variable exits 2 and says which variable."""
+    monkeypatch.delenv("JUMPCLOUD_API_KEY", raising=False)
+
+    assert 2 == main(["check"])
+    assert "JUMPCLOUD_API_KEY" in capsys.readouterr().err
