@@ -54,3 +54,7 @@ contract-live: $(STAMP) ## the JumpCloud contract suite against a real org (need
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+
+fuzz: $(STAMP) ## at least 5,000 generated and mutated SCIM requests (FUZZ_EXAMPLES to change)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} FUZZ_REPORT=.fuzz-report $(RUN) pytest tests/fuzz -q -p no:randomly
+	@cat .fuzz-report && rm -f .fuzz-report

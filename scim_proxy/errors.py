@@ -8,6 +8,7 @@ ProxyError                          500  (generic detail; never upstream text)
 ├── NoTarget(ValueError)            400 noTarget
 ├── Unauthorized                    401
 ├── Forbidden                       403
+├── ProvisioningDisabled            403 (groups switched off)
 ├── NotFound(LookupError)           404
 ├── MethodNotAllowed                405
 ├── Conflict                        409 uniqueness
@@ -116,8 +117,14 @@ class Throttled(ProxyError):
     status = 429
 
 
+class ProvisioningDisabled(ProxyError):
+    """The operator switched this resource type off (group provisioning); the detail says what to do."""
+
+    status = 403
+
+
 class FeatureDisabled(ProxyError):
-    """A feature the operator switched off (e.g. group provisioning)."""
+    """An optional SCIM feature we do not offer (root search): RFC 7644 answers 501."""
 
     status = 501
 

@@ -32,6 +32,8 @@ async def _client(jc: respx.Router, settings: Settings) -> AsyncIterator[httpx.A
     """Our app driven in-process, its JumpCloud calls answered by `jc`."""
     upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
     app = create_app(settings, jumpcloud=upstream)
-    async with upstream.http, httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                                base_url="http://proxy.test") as client:
+    async with (
+        upstream.http,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://proxy.test") as client,
+    ):
         yield client

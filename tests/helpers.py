@@ -17,12 +17,31 @@ MANAGER_ID = "64b0c0ffee0000000000aaaa"
 def jc_user(**overrides: Any) -> dict[str, Any]:
     """A JumpCloud systemuser as the API returns it (shape of the reference's HAR and spec)."""
     user: dict[str, Any] = {
-        "_id": USER_ID, "id": USER_ID, "username": "jdoe", "email": "jdoe@example.com",
-        "firstname": "Jane", "lastname": "Doe", "displayname": "Jane Doe", "jobTitle": "",
-        "department": "", "company": "", "costCenter": "", "employeeType": "", "employeeIdentifier": None,
-        "location": "", "manager": None, "external_dn": "", "state": "ACTIVATED", "suspended": False,
-        "activated": False, "password_expired": False, "account_locked": False, "attributes": [],
-        "addresses": [], "phoneNumbers": [], "created": "2024-07-13T09:12:44.101Z",
+        "_id": USER_ID,
+        "id": USER_ID,
+        "username": "jdoe",
+        "email": "jdoe@example.com",
+        "firstname": "Jane",
+        "lastname": "Doe",
+        "displayname": "Jane Doe",
+        "jobTitle": "",
+        "department": "",
+        "company": "",
+        "costCenter": "",
+        "employeeType": "",
+        "employeeIdentifier": None,
+        "location": "",
+        "manager": None,
+        "external_dn": "",
+        "state": "ACTIVATED",
+        "suspended": False,
+        "activated": False,
+        "password_expired": False,
+        "account_locked": False,
+        "attributes": [],
+        "addresses": [],
+        "phoneNumbers": [],
+        "created": "2024-07-13T09:12:44.101Z",
     }
     user.update(overrides)
     return user

@@ -12,8 +12,12 @@ async def test_service_provider_config(client: httpx.AsyncClient) -> None:
     """ServiceProviderConfig says PATCH and filter are supported, bulk/sort/etag/changePassword are not."""
     body = (await client.get("/scim/v2/ServiceProviderConfig")).json()
 
-    assert (True, True, False, False) == (body["patch"]["supported"], body["filter"]["supported"],
-                                          body["bulk"]["supported"], body["etag"]["supported"])
+    assert (True, True, False, False) == (
+        body["patch"]["supported"],
+        body["filter"]["supported"],
+        body["bulk"]["supported"],
+        body["etag"]["supported"],
+    )
     assert 100 == body["filter"]["maxResults"]
 
 

@@ -11,10 +11,18 @@ from .helpers import AUTH, USER_ID, jc_user, sent_json
 ORG_ID = "5f0c0ffee0000000000a0b1c"
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer "},
-                                     {"Authorization": "Bearer two words"}])
-async def test_missing_or_malformed_auth_is_401_without_call(client: httpx.AsyncClient, jc: respx.Router,
-                                                            headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer two words"},
+    ],
+)
+async def test_missing_or_malformed_auth_is_401_without_call(
+    client: httpx.AsyncClient, jc: respx.Router, headers: dict[str, str]
+) -> None:
     """No usable bearer token answers 401 with a SCIM body and a challenge, and calls nothing."""
     resp = await client.get("/scim/v2/Users", headers=headers)
 
@@ -25,11 +33,13 @@ async def test_missing_or_malformed_auth_is_401_without_call(client: httpx.Async
 
 
 @pytest.mark.parametrize(("upstream", "expected"), [(401, 401), (403, 403), (500, 502), (418, 502)])
-async def test_upstream_status_mapping(client: httpx.AsyncClient, jc: respx.Router, upstream: int,
-                                       expected: int) -> None:
+async def test_upstream_status_mapping(
+    client: httpx.AsyncClient, jc: respx.Router, upstream: int, expected: int
+) -> None:
     """JumpCloud 401/403 pass through; other failures are 502, never echoing the upstream body."""
-    jc.get(f"/api/systemusers/{USER_ID}").respond(upstream, json={"message": "SECRET-UPSTREAM-DETAIL"},
-                                                  headers={"x-leak": "no"})
+    jc.get(f"/api/systemusers/{USER_ID}").respond(
+        upstream, json={"message": "SECRET-UPSTREAM-DETAIL"}, headers={"x-leak": "no"}
+    )
 
     resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
@@ -58,13 +68,17 @@ async def test_idempotent_read_is_retried_after_503(client: httpx.AsyncClient, j
     assert (200, 2) == (resp.status_code, route.call_count)
 
 
-async def test_retry_after_is_honoured_then_throttle_surfaces_as_429(client: httpx.AsyncClient,
-                                                                    jc: respx.Router) -> None:
+async def test_retry_after_is_honoured_then_throttle_surfaces_as_429(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
     """Persistent 429s with Retry-After are retried, then answered as SCIM 429 with Retry-After."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(429, headers={"Retry-After": "0"})
 
-    resp = await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH,
-                              json={"Operations": [{"op": "replace", "path": "title", "value": "x"}]})
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "replace", "path": "title", "value": "x"}]},
+    )
 
     assert 429 == resp.status_code
     assert "1" == resp.headers["retry-after"]
@@ -80,18 +94,23 @@ async def test_retry_after_beyond_cap_gives_up_at_once(client: httpx.AsyncClient
     assert (429, 1, "121") == (resp.status_code, route.call_count, resp.headers["retry-after"])
 
 
-@pytest.mark.parametrize(("content", "fragment"), [
-    (b"{not json", "not valid JSON"),
-    (b"\xff\xfe\x00garbage", "UTF-8"),
-    (b"", "empty"),
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-    (b'["a list"]', "JSON object"),
-])
-async def test_bad_bodies_are_400_invalid_syntax(client: httpx.AsyncClient, jc: respx.Router, content: bytes,
-                                                 fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "UTF-8"),
+        (b"", "empty"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'["a list"]', "JSON object"),
+    ],
+)
+async def test_bad_bodies_are_400_invalid_syntax(
+    client: httpx.AsyncClient, jc: respx.Router, content: bytes, fragment: str
+) -> None:
     """Bodies that are not a JSON object answer 400 invalidSyntax with a SCIM body and call nothing."""
-    resp = await client.post("/scim/v2/Users", content=content,
-                             headers={**AUTH, "content-type": "application/scim+json"})
+    resp = await client.post(
+        "/scim/v2/Users", content=content, headers={**AUTH, "content-type": "application/scim+json"}
+    )
 
     assert 400 == resp.status_code
     assert "invalidSyntax" == resp.json()["scimType"]
@@ -120,8 +139,11 @@ async def test_org_route_forwards_org_id(client: httpx.AsyncClient, jc: respx.Ro
     """/orgs/{orgId}/scim/v2 sends x-org-id to JumpCloud and builds locations under that prefix."""
     route = jc.post("/api/systemusers").respond(200, json=jc_user())
 
-    resp = await client.post(f"/orgs/{ORG_ID}/scim/v2/Users", headers=AUTH,
-                             json={"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}]})
+    resp = await client.post(
+        f"/orgs/{ORG_ID}/scim/v2/Users",
+        headers=AUTH,
+        json={"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}]},
+    )
 
     assert ORG_ID == route.calls.last.request.headers["x-org-id"]
     assert f"http://proxy.test/orgs/{ORG_ID}/scim/v2/Users/{USER_ID}" == resp.headers["location"]
@@ -158,5 +180,5 @@ async def test_groups_disabled_until_supported(client: httpx.AsyncClient, jc: re
     created = await client.post("/scim/v2/Groups", headers=AUTH, json={"displayName": "x"})
 
     assert (200, 0) == (listed.status_code, listed.json()["totalResults"])
-    assert 501 == created.status_code
+    assert 403 == created.status_code
     assert "Provision Microsoft Entra ID Groups" in created.json()["detail"]

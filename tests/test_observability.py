@@ -11,8 +11,9 @@ from scim_proxy.logs import redact
 from .helpers import API_KEY, AUTH, USER_ID, jc_user
 
 
-async def test_one_log_event_per_request_with_upstream_figures(client: httpx.AsyncClient,
-                                                               jc: respx.Router) -> None:
+async def test_one_log_event_per_request_with_upstream_figures(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
     """A SCIM request logs one scim_request event carrying operation, status, timings and the JumpCloud id."""
     jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
@@ -22,8 +23,13 @@ async def test_one_log_event_per_request_with_upstream_figures(client: httpx.Asy
     requests = [e for e in events if e["event"] == "scim_request"]
     assert 1 == len(requests)
     event = requests[0]
-    assert ("GET", "get_user", 200, 1, USER_ID) == (event["method"], event["operation"], event["status"],
-                                                   event["upstream_calls"], event["jc_user_id"])
+    assert ("GET", "get_user", 200, 1, USER_ID) == (
+        event["method"],
+        event["operation"],
+        event["status"],
+        event["upstream_calls"],
+        event["jc_user_id"],
+    )
     assert event["duration_ms"] >= event["upstream_ms"] >= 0
 
 
@@ -32,9 +38,16 @@ async def test_logs_hold_no_token_password_or_email(client: httpx.AsyncClient, j
     jc.post("/api/systemusers").respond(200, json=jc_user())
 
     with capture_logs() as events:
-        await client.post("/scim/v2/Users", headers=AUTH, json={
-            "userName": "jdoe", "password": "Pa55word!", "emails": [{"value": "jdoe@example.com"}],
-            "phoneNumbers": [{"value": "+1 555"}]})
+        await client.post(
+            "/scim/v2/Users",
+            headers=AUTH,
+            json={
+                "userName": "jdoe",
+                "password": "Pa55word!",
+                "emails": [{"value": "jdoe@example.com"}],
+                "phoneNumbers": [{"value": "+1 555"}],
+            },
+        )
 
     text = repr(events)
     for secret in (API_KEY, "Pa55word!", "jdoe@example.com"):
@@ -45,16 +58,25 @@ def test_redaction_processor_masks_secret_and_personal_keys() -> None:
     """The log processor masks secret keys always and personal keys unless allowed."""
     event = {"event": "x", "authorization": "Bearer k", "password": "p", "email": "a@b.c", "status": 200}
 
-    assert {"event": "x", "authorization": "[redacted]", "password": "[redacted]", "email": "[redacted]",
-            "status": 200} == redact(False)(None, "info", dict(event))
+    assert {
+        "event": "x",
+        "authorization": "[redacted]",
+        "password": "[redacted]",
+        "email": "[redacted]",
+        "status": 200,
+    } == redact(False)(None, "info", dict(event))
     assert "a@b.c" == redact(True)(None, "info", dict(event))["email"]
 
 
-async def test_metrics_count_requests_upstream_calls_and_throttles(client: httpx.AsyncClient,
-                                                                   jc: respx.Router) -> None:
+async def test_metrics_count_requests_upstream_calls_and_throttles(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
     """/metrics exposes SCIM requests by operation and status, JumpCloud calls by endpoint, throttles and retries."""
     route = jc.get(f"/api/systemusers/{USER_ID}")
-    route.side_effect = [httpx.Response(429, headers={"Retry-After": "0"}), httpx.Response(200, json=jc_user())]
+    route.side_effect = [
+        httpx.Response(429, headers={"Retry-After": "0"}),
+        httpx.Response(200, json=jc_user()),
+    ]
     await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
     text = (await client.get("/metrics")).text

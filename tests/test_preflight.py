@@ -16,8 +16,9 @@ from .helpers import API_KEY, JC_URL, jc_user
 
 
 async def _steps(router: respx.Router) -> tuple[list[str], bool]:
-    client = make_jumpcloud_client(Settings(jumpcloud_url=JC_URL, retry_attempts=1),
-                                   transport=httpx.MockTransport(router.async_handler))
+    client = make_jumpcloud_client(
+        Settings(jumpcloud_url=JC_URL, retry_attempts=1), transport=httpx.MockTransport(router.async_handler)
+    )
     async with client.http:
         steps = await run_checks(client, Credentials(API_KEY), url=JC_URL)
     lines: list[str] = []
@@ -52,8 +53,9 @@ async def test_rejected_key_fails_with_the_fix() -> None:
     assert API_KEY not in "".join(lines)
 
 
-def test_cli_refuses_to_run_without_the_key_variable(monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_to_run_without_the_key_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`scim-proxy check` without the key in its environment variable exits 2 and says which variable."""
     monkeypatch.delenv("JUMPCLOUD_API_KEY", raising=False)
 

@@ -10,28 +10,39 @@ from .helpers import AUTH, USER_ID, jc_user, sent_json
 EMPTY = {"totalCount": 0, "results": []}
 
 
-async def test_test_connection_probe_is_one_case_insensitive_search(client: httpx.AsyncClient,
-                                                                     jc: respx.Router) -> None:
+async def test_test_connection_probe_is_one_case_insensitive_search(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
     """Entra's Test Connection GUID probe becomes one escaped (?i) search and answers 200 with an empty list."""
     route = jc.post("/api/search/systemusers").respond(200, json=EMPTY)
 
-    resp = await client.get("/scim/v2/Users?filter=userName+eq+%227d420df3-9995-4831-a406-ecf8166f5f6a%22",
-                            headers=AUTH)
+    resp = await client.get(
+        "/scim/v2/Users?filter=userName+eq+%227d420df3-9995-4831-a406-ecf8166f5f6a%22", headers=AUTH
+    )
 
     assert 200 == resp.status_code
     assert "application/scim+json" == resp.headers["content-type"]
-    assert {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0,
-            "startIndex": 1, "itemsPerPage": 0, "Resources": []} == resp.json()
+    assert {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 0,
+        "startIndex": 1,
+        "itemsPerPage": 0,
+        "Resources": [],
+    } == resp.json()
     assert 1 == route.call_count
-    assert {"filter": {"and": [{"username": {"$regex": "(?i)(^7d420df3\\-9995\\-4831\\-a406\\-ecf8166f5f6a$)"}}]},
-            "skip": 0, "limit": 100} == sent_json(route)
+    assert {
+        "filter": {"and": [{"username": {"$regex": "(?i)(^7d420df3\\-9995\\-4831\\-a406\\-ecf8166f5f6a$)"}}]},
+        "skip": 0,
+        "limit": 100,
+    } == sent_json(route)
     assert "jc-test-key-0123456789" == route.calls.last.request.headers["x-api-key"]
 
 
 async def test_username_filter_finds_suspended_user(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A suspended JumpCloud user is still found by userName and comes back active false."""
     jc.post("/api/search/systemusers").respond(
-        200, json={"totalCount": 1, "results": [jc_user(state="SUSPENDED", suspended=True)]})
+        200, json={"totalCount": 1, "results": [jc_user(state="SUSPENDED", suspended=True)]}
+    )
 
     resp = await client.get("/scim/v2/Users", params={"filter": 'userName eq "JDOE"'}, headers=AUTH)
 
@@ -56,20 +67,25 @@ async def test_work_email_and_username_filter(client: httpx.AsyncClient, jc: res
     """`emails[type eq "work"].value eq ... and userName eq ...` becomes two ANDed escaped regexes."""
     route = jc.post("/api/search/systemusers").respond(200, json=EMPTY)
 
-    await client.get("/scim/v2/Users",
-                     params={"filter": 'emails[type eq "work"].value eq "a+b@x.com" and userName eq "a.b"'},
-                     headers=AUTH)
+    await client.get(
+        "/scim/v2/Users",
+        params={"filter": 'emails[type eq "work"].value eq "a+b@x.com" and userName eq "a.b"'},
+        headers=AUTH,
+    )
 
-    assert [{"email": {"$regex": "(?i)(^a\\+b\\@x\\.com$)"}},
-            {"username": {"$regex": "(?i)(^a\\.b$)"}}] == sent_json(route)["filter"]["and"]
+    assert [
+        {"email": {"$regex": "(?i)(^a\\+b\\@x\\.com$)"}},
+        {"username": {"$regex": "(?i)(^a\\.b$)"}},
+    ] == sent_json(route)["filter"]["and"]
 
 
 async def test_id_filter_is_one_get_by_id(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """`id eq` is answered by one GET of that id, checked against the other terms."""
     route = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    resp = await client.get("/scim/v2/Users", params={"filter": f'id eq "{USER_ID}" and userName eq "JDoe"'},
-                            headers=AUTH)
+    resp = await client.get(
+        "/scim/v2/Users", params={"filter": f'id eq "{USER_ID}" and userName eq "JDoe"'}, headers=AUTH
+    )
 
     assert 1 == resp.json()["totalResults"]
     assert 1 == route.call_count
@@ -84,9 +100,13 @@ async def test_id_filter_on_missing_user_is_empty(client: httpx.AsyncClient, jc:
     assert (200, 0) == (resp.status_code, resp.json()["totalResults"])
 
 
-async def test_id_filter_with_impossible_id_makes_no_call(client: httpx.AsyncClient, jc: respx.Router) -> None:
+async def test_id_filter_with_impossible_id_makes_no_call(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
     """An `id eq` value that is not a JumpCloud id answers empty without calling JumpCloud."""
-    resp = await client.get("/scim/v2/Users", params={"filter": 'id eq "../../api/organizations"'}, headers=AUTH)
+    resp = await client.get(
+        "/scim/v2/Users", params={"filter": 'id eq "../../api/organizations"'}, headers=AUTH
+    )
 
     assert (200, 0) == (resp.status_code, resp.json()["totalResults"])
     assert 0 == len(jc.calls)
@@ -132,25 +152,51 @@ async def test_bad_paging_value_is_invalid_value(client: httpx.AsyncClient, jc: 
 
 async def test_get_user_maps_every_attribute(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """GET /Users/{id} returns every mapped JumpCloud field in SCIM shape, manager as an object."""
-    jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(
-        jobTitle="Engineer", department="R&D", company="Contoso", costCenter="CC-1", employeeType="Employee",
-        employeeIdentifier="E1001", location="Berlin", manager="64b0c0ffee0000000000aaaa", external_dn="ext-1"))
+    jc.get(f"/api/systemusers/{USER_ID}").respond(
+        200,
+        json=jc_user(
+            jobTitle="Engineer",
+            department="R&D",
+            company="Contoso",
+            costCenter="CC-1",
+            employeeType="Employee",
+            employeeIdentifier="E1001",
+            location="Berlin",
+            manager="64b0c0ffee0000000000aaaa",
+            external_dn="ext-1",
+        ),
+    )
 
     resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
     assert {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
-                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        "id": USER_ID, "externalId": "ext-1", "userName": "jdoe",
-        "name": {"givenName": "Jane", "familyName": "Doe"}, "displayName": "Jane Doe", "title": "Engineer",
-        "userType": "Employee", "locale": "Berlin", "active": True,
+        "schemas": [
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        ],
+        "id": USER_ID,
+        "externalId": "ext-1",
+        "userName": "jdoe",
+        "name": {"givenName": "Jane", "familyName": "Doe"},
+        "displayName": "Jane Doe",
+        "title": "Engineer",
+        "userType": "Employee",
+        "locale": "Berlin",
+        "active": True,
         "emails": [{"value": "jdoe@example.com", "type": "work", "primary": True}],
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
-            "employeeNumber": "E1001", "costCenter": "CC-1", "organization": "Contoso", "department": "R&D",
-            "manager": {"value": "64b0c0ffee0000000000aaaa"}},
-        "meta": {"resourceType": "User", "created": "2024-07-13T09:12:44.101Z",
-                 "lastModified": "2024-07-13T09:12:44.101Z",
-                 "location": f"http://proxy.test/scim/v2/Users/{USER_ID}"},
+            "employeeNumber": "E1001",
+            "costCenter": "CC-1",
+            "organization": "Contoso",
+            "department": "R&D",
+            "manager": {"value": "64b0c0ffee0000000000aaaa"},
+        },
+        "meta": {
+            "resourceType": "User",
+            "created": "2024-07-13T09:12:44.101Z",
+            "lastModified": "2024-07-13T09:12:44.101Z",
+            "location": f"http://proxy.test/scim/v2/Users/{USER_ID}",
+        },
     } == resp.json()
 
 
@@ -193,9 +239,17 @@ async def test_search_endpoint_takes_a_search_request(client: httpx.AsyncClient,
     """POST /Users/.search with a SearchRequest body behaves like GET /Users with a filter."""
     route = jc.post("/api/search/systemusers").respond(200, json={"totalCount": 1, "results": [jc_user()]})
 
-    resp = await client.post("/scim/v2/Users/.search", headers=AUTH, json={
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
-        "filter": 'userName eq "jdoe"', "startIndex": 1, "count": 10, "attributes": ["userName"]})
+    resp = await client.post(
+        "/scim/v2/Users/.search",
+        headers=AUTH,
+        json={
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": 'userName eq "jdoe"',
+            "startIndex": 1,
+            "count": 10,
+            "attributes": ["userName"],
+        },
+    )
 
     assert 200 == resp.status_code
     assert {"schemas", "id", "userName"} == set(resp.json()["Resources"][0])

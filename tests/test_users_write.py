@@ -22,8 +22,12 @@ ENTRA_CREATE = {
     "displayName": "Jane Doe",
     "title": "Engineer",
     "roles": [],
-    ENT: {"employeeNumber": "701984", "department": "Tour Operations", "costCenter": "4130",
-          "organization": "Universal Studios"},
+    ENT: {
+        "employeeNumber": "701984",
+        "department": "Tour Operations",
+        "costCenter": "4130",
+        "organization": "Universal Studios",
+    },
 }
 
 
@@ -31,28 +35,45 @@ async def test_create_sends_mapped_fields_without_state(client: httpx.AsyncClien
     """An Entra create reaches JumpCloud once, mapped, with no state (the org default applies); 201 + Location."""
     route = jc.post("/api/systemusers").respond(200, json=jc_user(username="jane.doe"))
 
-    resp = await client.post("/scim/v2/Users", json=ENTRA_CREATE,
-                             headers={**AUTH, "content-type": "application/scim+json; charset=utf-8"})
+    resp = await client.post(
+        "/scim/v2/Users",
+        json=ENTRA_CREATE,
+        headers={**AUTH, "content-type": "application/scim+json; charset=utf-8"},
+    )
 
     assert 201 == resp.status_code
     assert f"http://proxy.test/scim/v2/Users/{USER_ID}" == resp.headers["location"]
     assert resp.headers["location"] == resp.json()["meta"]["location"]
     assert 1 == route.call_count
-    assert {"username": "jane.doe", "email": "jane.doe@contoso.com", "firstname": "Jane", "lastname": "Doe",
-            "displayname": "Jane Doe", "jobTitle": "Engineer", "external_dn": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
-            "employeeIdentifier": "701984", "department": "Tour Operations", "costCenter": "4130",
-            "company": "Universal Studios"} == sent_json(route)
+    assert {
+        "username": "jane.doe",
+        "email": "jane.doe@contoso.com",
+        "firstname": "Jane",
+        "lastname": "Doe",
+        "displayname": "Jane Doe",
+        "jobTitle": "Engineer",
+        "external_dn": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+        "employeeIdentifier": "701984",
+        "department": "Tour Operations",
+        "costCenter": "4130",
+        "company": "Universal Studios",
+    } == sent_json(route)
 
 
 async def test_create_inactive_user_is_sent_suspended(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """An Entra create with active "False" reaches JumpCloud as a suspended user."""
     route = jc.post("/api/systemusers").respond(200, json=jc_user(state="SUSPENDED", suspended=True))
 
-    resp = await client.post("/scim/v2/Users", headers=AUTH, json={
-        "userName": "jdoe", "active": "False", "emails": [{"value": "jdoe@example.com"}]})
+    resp = await client.post(
+        "/scim/v2/Users",
+        headers=AUTH,
+        json={"userName": "jdoe", "active": "False", "emails": [{"value": "jdoe@example.com"}]},
+    )
 
     assert 201 == resp.status_code
-    assert {"state": "SUSPENDED", "suspended": True} == {k: sent_json(route)[k] for k in ("state", "suspended")}
+    assert {"state": "SUSPENDED", "suspended": True} == {
+        k: sent_json(route)[k] for k in ("state", "suspended")
+    }
     assert False is resp.json()["active"]
 
 
@@ -60,24 +81,31 @@ async def test_create_drops_password(client: httpx.AsyncClient, jc: respx.Router
     """A password in a create is never sent to JumpCloud (users land Password Pending)."""
     route = jc.post("/api/systemusers").respond(200, json=jc_user())
 
-    await client.post("/scim/v2/Users", headers=AUTH, json={
-        "userName": "jdoe", "password": "Hunter2!", "emails": [{"value": "jdoe@example.com"}]})
+    await client.post(
+        "/scim/v2/Users",
+        headers=AUTH,
+        json={"userName": "jdoe", "password": "Hunter2!", "emails": [{"value": "jdoe@example.com"}]},
+    )
 
     assert b"Hunter2" not in route.calls.last.request.content
     assert "password" not in sent_json(route)
 
 
-@pytest.mark.parametrize(("body", "fragment"), [
-    ({"emails": [{"value": "a@b.co"}]}, "userName is required"),
-    ({"userName": "jdoe"}, "emails is required"),
-    ({"userName": "jdoe", "emails": [{"value": "not-an-email"}]}, "well-formed"),
-    ({"userName": "j doe", "emails": [{"value": "a@b.co"}]}, "letters, digits"),
-    ({"userName": "x" * 1025, "emails": [{"value": "a@b.co"}]}, "longer than 1024"),
-    ({"userName": "jdoe", "emails": [{"value": "a@b.co"}], ENT: {"manager": "Bob"}}, "24 hexadecimal"),
-    ({"userName": "jdoe", "emails": [{"value": "a@b.co"}], "active": "maybe"}, "boolean"),
-])
-async def test_invalid_create_is_400_without_upstream_call(client: httpx.AsyncClient, jc: respx.Router,
-                                                           body: dict[str, object], fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"emails": [{"value": "a@b.co"}]}, "userName is required"),
+        ({"userName": "jdoe"}, "emails is required"),
+        ({"userName": "jdoe", "emails": [{"value": "not-an-email"}]}, "well-formed"),
+        ({"userName": "j doe", "emails": [{"value": "a@b.co"}]}, "letters, digits"),
+        ({"userName": "x" * 1025, "emails": [{"value": "a@b.co"}]}, "longer than 1024"),
+        ({"userName": "jdoe", "emails": [{"value": "a@b.co"}], ENT: {"manager": "Bob"}}, "24 hexadecimal"),
+        ({"userName": "jdoe", "emails": [{"value": "a@b.co"}], "active": "maybe"}, "boolean"),
+    ],
+)
+async def test_invalid_create_is_400_without_upstream_call(
+    client: httpx.AsyncClient, jc: respx.Router, body: dict[str, object], fragment: str
+) -> None:
     """A create breaking the seed's validation rules answers 400 invalidValue and calls nothing."""
     resp = await client.post("/scim/v2/Users", json=body, headers=AUTH)
 
@@ -87,10 +115,15 @@ async def test_invalid_create_is_400_without_upstream_call(client: httpx.AsyncCl
     assert 0 == len(jc.calls)
 
 
-async def test_email_username_error_says_how_to_fix_entra(client: httpx.AsyncClient, jc: respx.Router) -> None:
+async def test_email_username_error_says_how_to_fix_entra(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
     """An email-shaped userName (Entra's default UPN mapping) is refused with the mapping fix in the detail."""
-    resp = await client.post("/scim/v2/Users", headers=AUTH, json={
-        "userName": "jane@contoso.com", "emails": [{"value": "jane@contoso.com"}]})
+    resp = await client.post(
+        "/scim/v2/Users",
+        headers=AUTH,
+        json={"userName": "jane@contoso.com", "emails": [{"value": "jane@contoso.com"}]},
+    )
 
     assert 400 == resp.status_code
     assert "mailNickname" in resp.json()["detail"]
@@ -106,8 +139,11 @@ async def test_from_email_setting_uses_local_part(client: httpx.AsyncClient, jc:
     """With username_from_email, jane@contoso.com becomes JumpCloud username jane and reads back as the UPN."""
     route = jc.post("/api/systemusers").respond(200, json=jc_user(username="jane", email="jane@contoso.com"))
 
-    resp = await client.post("/scim/v2/Users", headers=AUTH, json={
-        "userName": "jane@contoso.com", "emails": [{"value": "jane@contoso.com"}]})
+    resp = await client.post(
+        "/scim/v2/Users",
+        headers=AUTH,
+        json={"userName": "jane@contoso.com", "emails": [{"value": "jane@contoso.com"}]},
+    )
 
     assert "jane" == sent_json(route)["username"]
     assert "jane@contoso.com" == resp.json()["userName"]
@@ -116,8 +152,9 @@ async def test_from_email_setting_uses_local_part(client: httpx.AsyncClient, jc:
 async def test_duplicate_create_is_409_uniqueness(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """JumpCloud's 400 "already exists" for another person becomes 409 uniqueness."""
     jc.post("/api/systemusers").respond(400, json={"message": "User already exists"})
-    jc.post("/api/search/systemusers").respond(200, json={"totalCount": 1, "results": [
-        jc_user(username="jane.doe", external_dn="someone-else")]})
+    jc.post("/api/search/systemusers").respond(
+        200, json={"totalCount": 1, "results": [jc_user(username="jane.doe", external_dn="someone-else")]}
+    )
 
     resp = await client.post("/scim/v2/Users", json=ENTRA_CREATE, headers=AUTH)
 
@@ -129,8 +166,13 @@ async def test_duplicate_create_is_409_uniqueness(client: httpx.AsyncClient, jc:
 async def test_resent_create_of_same_entra_user_is_201(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """Entra re-sending a create that already succeeded (same externalId) gets 201 with the existing user."""
     create = jc.post("/api/systemusers").respond(400, json={"message": "User already exists"})
-    jc.post("/api/search/systemusers").respond(200, json={"totalCount": 1, "results": [
-        jc_user(username="jane.doe", external_dn=ENTRA_CREATE["externalId"])]})
+    jc.post("/api/search/systemusers").respond(
+        200,
+        json={
+            "totalCount": 1,
+            "results": [jc_user(username="jane.doe", external_dn=ENTRA_CREATE["externalId"])],
+        },
+    )
 
     resp = await client.post("/scim/v2/Users", json=ENTRA_CREATE, headers=AUTH)
 
@@ -138,12 +180,18 @@ async def test_resent_create_of_same_entra_user_is_201(client: httpx.AsyncClient
     assert 1 == create.call_count
 
 
-async def test_create_timeout_that_committed_is_201_not_resent(client: httpx.AsyncClient,
-                                                               jc: respx.Router) -> None:
+async def test_create_timeout_that_committed_is_201_not_resent(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
     """A create whose answer timed out is looked up, not re-sent; the committed user is answered 201."""
     create = jc.post("/api/systemusers").mock(side_effect=httpx.ReadTimeout("slow"))
-    jc.post("/api/search/systemusers").respond(200, json={"totalCount": 1, "results": [
-        jc_user(username="jane.doe", external_dn=ENTRA_CREATE["externalId"])]})
+    jc.post("/api/search/systemusers").respond(
+        200,
+        json={
+            "totalCount": 1,
+            "results": [jc_user(username="jane.doe", external_dn=ENTRA_CREATE["externalId"])],
+        },
+    )
 
     resp = await client.post("/scim/v2/Users", json=ENTRA_CREATE, headers=AUTH)
 
@@ -167,48 +215,85 @@ async def test_patch_default_dialect_is_one_put(client: httpx.AsyncClient, jc: r
     """Entra's default-dialect PATCH (Replace, filtered email path, URN path) becomes one PUT of those fields."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(email="updated@contoso.com"))
 
-    resp = await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH, json={
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [
-            {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "updated@contoso.com"},
-            {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"},
-            {"op": "Replace", "path": "externalId", "value": "Eqpj"},
-            {"op": "Replace", "path": f"{ENT}:employeeNumber", "value": "Eqpj"}]})
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "updated@contoso.com"},
+                {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"},
+                {"op": "Replace", "path": "externalId", "value": "Eqpj"},
+                {"op": "Replace", "path": f"{ENT}:employeeNumber", "value": "Eqpj"},
+            ],
+        },
+    )
 
     assert 200 == resp.status_code
     assert "updated@contoso.com" == resp.json()["emails"][0]["value"]
     assert 1 == len(jc.calls)
-    assert {"email": "updated@contoso.com", "lastname": "updatedFamilyName", "external_dn": "Eqpj",
-            "employeeIdentifier": "Eqpj"} == sent_json(route)
+    assert {
+        "email": "updated@contoso.com",
+        "lastname": "updatedFamilyName",
+        "external_dn": "Eqpj",
+        "employeeIdentifier": "Eqpj",
+    } == sent_json(route)
 
 
 async def test_patch_flag_dialect_no_path_is_one_put(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """The aadOptscim062020 no-path replace with dotted and URN keys becomes one PUT."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH, json={
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "replace", "value": {
-            "displayName": "Bjfe", "name.givenName": "Kkom", "name.familyName": "Unua",
-            f"{ENT}:employeeNumber": "Aklq", "active": False}}]})
+    await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {
+                    "op": "replace",
+                    "value": {
+                        "displayName": "Bjfe",
+                        "name.givenName": "Kkom",
+                        "name.familyName": "Unua",
+                        f"{ENT}:employeeNumber": "Aklq",
+                        "active": False,
+                    },
+                }
+            ],
+        },
+    )
 
-    assert {"displayname": "Bjfe", "firstname": "Kkom", "lastname": "Unua", "employeeIdentifier": "Aklq",
-            "state": "SUSPENDED", "suspended": True} == sent_json(route)
+    assert {
+        "displayname": "Bjfe",
+        "firstname": "Kkom",
+        "lastname": "Unua",
+        "employeeIdentifier": "Aklq",
+        "state": "SUSPENDED",
+        "suspended": True,
+    } == sent_json(route)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("False", {"state": "SUSPENDED", "suspended": True}),
-    (False, {"state": "SUSPENDED", "suspended": True}),
-    ("True", {"suspended": False}),
-    ("true", {"suspended": False}),
-])
-async def test_patch_active_in_both_dialects(client: httpx.AsyncClient, jc: respx.Router, value: object,
-                                             expected: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("False", {"state": "SUSPENDED", "suspended": True}),
+        (False, {"state": "SUSPENDED", "suspended": True}),
+        ("True", {"suspended": False}),
+        ("true", {"suspended": False}),
+    ],
+)
+async def test_patch_active_in_both_dialects(
+    client: httpx.AsyncClient, jc: respx.Router, value: object, expected: dict[str, object]
+) -> None:
     """Disable suspends with state and flag; enable sends only suspended false (a STAGED user stays staged)."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    resp = await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH,
-                              json={"Operations": [{"op": "Replace", "path": "active", "value": value}]})
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "Replace", "path": "active", "value": value}]},
+    )
 
     assert 200 == resp.status_code
     assert expected == sent_json(route)
@@ -219,8 +304,11 @@ async def test_patch_manager_shapes(client: httpx.AsyncClient, jc: respx.Router,
     """Manager as a string, an object or a one-element array is sent as the id and returned as {"value": id}."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(manager=MANAGER_ID))
 
-    resp = await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH,
-                              json={"Operations": [{"op": "add", "path": f"{ENT}:manager", "value": value}]})
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "add", "path": f"{ENT}:manager", "value": value}]},
+    )
 
     assert {"manager": MANAGER_ID} == sent_json(route)
     assert {"value": MANAGER_ID} == resp.json()[ENT]["manager"]
@@ -230,8 +318,11 @@ async def test_patch_remove_manager_sends_null(client: httpx.AsyncClient, jc: re
     """Removing the manager clears it in JumpCloud with null."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH,
-                       json={"Operations": [{"op": "Remove", "path": f"{ENT}:manager"}]})
+    await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "Remove", "path": f"{ENT}:manager"}]},
+    )
 
     assert {"manager": None} == sent_json(route)
 
@@ -240,16 +331,24 @@ async def test_patch_of_unmapped_attribute_only_reads(client: httpx.AsyncClient,
     """A PATCH touching only attributes JumpCloud does not keep changes nothing and answers the current user."""
     get = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    resp = await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH, json={"Operations": [
-        {"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 555 0100"}]})
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={
+            "Operations": [
+                {"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 555 0100"}
+            ]
+        },
+    )
 
     assert (200, 1, 1) == (resp.status_code, get.call_count, len(jc.calls))
 
 
 async def test_patch_removing_username_is_refused(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """Removing a required attribute answers 400 and calls nothing."""
-    resp = await client.patch(f"/scim/v2/Users/{USER_ID}", headers=AUTH,
-                              json={"Operations": [{"op": "remove", "path": "userName"}]})
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}", headers=AUTH, json={"Operations": [{"op": "remove", "path": "userName"}]}
+    )
 
     assert 400 == resp.status_code
     assert 0 == len(jc.calls)
@@ -259,13 +358,29 @@ async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, 
     """A SCIM PUT sends every mapped field, clearing the absent ones, in one call."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    resp = await client.put(f"/scim/v2/Users/{USER_ID}", headers=AUTH, json={
-        "userName": "jdoe", "emails": [{"value": "jdoe@example.com"}], "title": "Lead"})
+    resp = await client.put(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}], "title": "Lead"},
+    )
 
     assert 200 == resp.status_code
-    assert {"username": "jdoe", "email": "jdoe@example.com", "firstname": "", "lastname": "", "displayname": "",
-            "jobTitle": "Lead", "location": "", "employeeType": "", "external_dn": "", "employeeIdentifier": "",
-            "department": "", "costCenter": "", "company": "", "manager": None} == sent_json(route)
+    assert {
+        "username": "jdoe",
+        "email": "jdoe@example.com",
+        "firstname": "",
+        "lastname": "",
+        "displayname": "",
+        "jobTitle": "Lead",
+        "location": "",
+        "employeeType": "",
+        "external_dn": "",
+        "employeeIdentifier": "",
+        "department": "",
+        "costCenter": "",
+        "company": "",
+        "manager": None,
+    } == sent_json(route)
 
 
 async def test_delete_cascades_manager_and_answers_204(client: httpx.AsyncClient, jc: respx.Router) -> None:

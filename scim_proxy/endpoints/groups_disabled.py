@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import FeatureDisabled
+from ..errors import ProvisioningDisabled
 from ..responses import ScimResponse
 from ..schema import LIST_RESPONSE
 from .common import credentials_from
@@ -25,4 +25,4 @@ async def list_groups(request: Request) -> Response:
 
 async def group_write(request: Request) -> Response:
     credentials_from(request)
-    raise FeatureDisabled(DISABLED_DETAIL)
+    raise ProvisioningDisabled(DISABLED_DETAIL)
