@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import respx
+import structlog
 
 from scim_proxy.app import create_app, make_jumpcloud_client
 from scim_proxy.settings import Settings
@@ -37,3 +38,10 @@ async def _client(jc: respx.Router, settings: Settings) -> AsyncIterator[httpx.A
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://proxy.test") as client,
     ):
         yield client
+
+
+@pytest.fixture(autouse=True)
+def _structlog_defaults() -> Iterator[None]:
+    """A test that configures logging (the CLI, the demo) leaves no configuration to the next one."""
+    yield
+    structlog.reset_defaults()
