@@ -58,3 +58,6 @@ clean:
 fuzz: $(STAMP) ## at least 5,000 generated and mutated SCIM requests (FUZZ_EXAMPLES to change)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} FUZZ_REPORT=.fuzz-report $(RUN) pytest tests/fuzz -q -p no:randomly
 	@cat .fuzz-report && rm -f .fuzz-report
+
+soak: $(STAMP) ## chaos soak: 2,000 users through 10 % injected JumpCloud faults (SOAK_USERS to change)
+	$(RUN) python -m tests.soak.harness --users $${SOAK_USERS:-2000}

@@ -23,22 +23,14 @@ import stamina
 from . import upstream
 from .converters import make_jc_converter
 from .errors import (
-    Conflict,
-    Forbidden,
-    InvalidValue,
     NotFound,
-    ProxyError,
-    Throttled,
-    Unauthorized,
-    UpstreamBusy,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
 from .jc_models import JcPage, JcUser
+from .jc_responses import RETRYABLE_STATUSES, check, final_error, is_transport_failure, json_or_text, retry_after
 
 _T = TypeVar("_T")
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-_MAX_MESSAGE = 200
 
 
 @attrs.frozen
@@ -76,9 +68,7 @@ class JumpCloudClient:
         on_call: Callable[[str, str, int | None, float], None] | None = None,
     ) -> None:
         self._http = http
-        self._call_observers: list[Callable[[str, str, int | None, float], None]] = (
-            [on_call] if on_call else []
-        )
+        self._call_observers: list[Callable[[str, str, int | None, float], None]] = [on_call] if on_call else []
         self._retry = retry or RetryPolicy()
         self._limiter = limiter or upstream.KeyLimiter(10, 200)
         self._timeout = upstream_timeout
@@ -131,8 +121,8 @@ class JumpCloudClient:
                     if response.status_code in RETRYABLE_STATUSES:
                         raise _RetryableStatus(response)
         except _RetryableStatus as exc:
-            raise _final_error(exc.response, operation) from None
-        return _check(response, operation)
+            raise final_error(exc.response, operation) from None
+        return check(response, operation)
 
     def _backoff_hook(self, idempotent: bool) -> Any:
         policy = self._retry
@@ -143,12 +133,12 @@ class JumpCloudClient:
                 return False
             attempt[0] += 1
             if isinstance(exc, _RetryableStatus):
-                hinted = _retry_after(exc.response)
+                hinted = retry_after(exc.response)
                 if hinted is not None:
                     if hinted > policy.retry_after_cap:
                         return False  # JumpCloud wants a longer pause than we may take: give up now
                     return hinted
-            elif not _is_transport_failure(exc):
+            elif not is_transport_failure(exc):
                 return False
             # Full jitter: spread retries of many concurrent requests instead of synchronising them.
             ceiling = min(policy.wait_max, policy.wait_initial * 2 ** (attempt[0] - 1))
@@ -212,7 +202,7 @@ class JumpCloudClient:
                     query=str(httpx.QueryParams(params or {})),
                     request_body=body,
                     status=status,
-                    response_body=_json_or_text(response),
+                    response_body=json_or_text(response),
                     seconds=elapsed,
                     started=wall,
                 )
@@ -226,18 +216,12 @@ class JumpCloudClient:
 
     async def list_users(self, *, skip: int, limit: int, auth: Credentials) -> JcPage:
         params = {"skip": str(skip), "limit": str(limit), "sort": "_id"}
-        response = await self.request(
-            "GET", "/api/systemusers", auth=auth, params=params, operation="list_users"
-        )
+        response = await self.request("GET", "/api/systemusers", auth=auth, params=params, operation="list_users")
         return self._page(response)
 
-    async def search_users(
-        self, query: list[dict[str, Any]], *, skip: int, limit: int, auth: Credentials
-    ) -> JcPage:
+    async def search_users(self, query: list[dict[str, Any]], *, skip: int, limit: int, auth: Credentials) -> JcPage:
         body = {"filter": {"and": query}, "skip": skip, "limit": limit}
-        response = await self.request(
-            "POST", "/api/search/systemusers", auth=auth, body=body, operation="search_users"
-        )
+        response = await self.request("POST", "/api/search/systemusers", auth=auth, body=body, operation="search_users")
         return self._page(response)
 
     async def create_user(self, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
@@ -254,13 +238,21 @@ class JumpCloudClient:
 
     async def delete_user(self, user_id: str, *, auth: Credentials) -> None:
         # cascade_manager=null clears `manager` on direct reports, so deleting a manager cannot fail.
-        await self.request(
-            "DELETE",
-            f"/api/systemusers/{user_id}",
-            auth=auth,
-            params={"cascade_manager": "null"},
-            operation="delete_user",
-        )
+        stats = upstream.current()
+        calls_before = stats.calls
+        try:
+            await self.request(
+                "DELETE",
+                f"/api/systemusers/{user_id}",
+                auth=auth,
+                params={"cascade_manager": "null"},
+                operation="delete_user",
+            )
+        except NotFound:
+            # A retried DELETE meeting 404: our earlier, unanswered attempt did the deleting.
+            if stats.calls - calls_before > 1:
+                return
+            raise
 
     def _user(self, response: httpx.Response) -> JcUser:
         return self._decode(response, JcUser)
@@ -273,73 +265,3 @@ class JumpCloudClient:
             return self._converter.structure(response.json(), cls)
         except (ValueError, TypeError, KeyError, cattrs.BaseValidationError) as exc:
             raise UpstreamUnavailable("JumpCloud sent an answer we could not read") from exc
-
-
-def _is_transport_failure(exc: Exception) -> bool:
-    """Timeouts and connection failures from `_once` (not a full queue, not an HTTP status)."""
-    return isinstance(exc, UpstreamTimeout) or type(exc) is UpstreamUnavailable
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: rare; fall back to our own backoff
-
-
-def _final_error(response: httpx.Response, operation: str) -> ProxyError:
-    hinted = _retry_after(response)
-    retry_after = int(hinted) + 1 if hinted is not None else 5
-    if response.status_code == 429:
-        return Throttled(f"JumpCloud is rate-limiting {operation}; retry later", retry_after=retry_after)
-    if response.status_code == 504:
-        return UpstreamTimeout(f"JumpCloud timed out on {operation}")
-    return UpstreamBusy(
-        f"JumpCloud is unavailable for {operation} (HTTP {response.status_code})", retry_after=retry_after
-    )
-
-
-def _check(response: httpx.Response, operation: str) -> httpx.Response:
-    status = response.status_code
-    if status < 300:
-        return response
-    message = jumpcloud_message(response)
-    if status == 401:
-        raise Unauthorized(
-            "JumpCloud rejected the API key (the Secret Token): check that it is a current "
-            "JumpCloud admin API key, and for multi-tenant admins the org id"
-        )
-    if status == 403:
-        raise Forbidden(f"JumpCloud refused {operation} for this API key: the admin's role may not allow it")
-    if status == 404:
-        raise NotFound(f"Not found in JumpCloud ({operation})")
-    if status == 409 or (status == 400 and "already exist" in message.lower()):
-        raise Conflict(f"JumpCloud refused {operation}: {message or 'a unique value is already taken'}")
-    if status in (400, 422):
-        raise InvalidValue(f"JumpCloud rejected {operation}: {message or 'invalid value'}")
-    raise UpstreamUnavailable(f"JumpCloud failed on {operation} (HTTP {status})")
-
-
-def jumpcloud_message(response: httpx.Response) -> str:
-    """JumpCloud's `message` (never the raw body), trimmed and printable, or ""."""
-    try:
-        data = response.json()
-    except ValueError:
-        return ""
-    message = data.get("message") if isinstance(data, dict) else None
-    if not isinstance(message, str):
-        return ""
-    cleaned = "".join(c for c in message if c.isprintable())
-    return cleaned[:_MAX_MESSAGE]
-
-
-def _json_or_text(response: httpx.Response | None) -> Any:
-    if response is None or not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return response.text[:2000]

@@ -182,3 +182,13 @@ async def test_groups_disabled_until_supported(client: httpx.AsyncClient, jc: re
     assert (200, 0) == (listed.status_code, listed.json()["totalResults"])
     assert 403 == created.status_code
     assert "Provision Microsoft Entra ID Groups" in created.json()["detail"]
+
+
+async def test_retried_delete_meeting_404_is_204(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A DELETE whose first attempt went unanswered and whose retry meets 404 did delete: 204."""
+    route = jc.delete(f"/api/systemusers/{USER_ID}")
+    route.side_effect = [httpx.ReadTimeout("lost answer"), httpx.Response(404, json={"message": "Not Found"})]
+
+    resp = await client.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert (204, 2) == (resp.status_code, route.call_count)

@@ -1,0 +1,16 @@
+"""The chaos soak at a small size: every fault kind injected, nothing lost, duplicated or wrong."""
+
+from __future__ import annotations
+
+from .harness import run
+
+
+def test_small_soak_converges_to_the_intended_state() -> None:
+    """150 users reconciled through 10 % injected faults end exactly as intended in JumpCloud."""
+    outcome = run(150, seed=11)
+
+    print(outcome.summary())
+    assert (0, 0, 0, 0) == (outcome.lost, outcome.duplicated, outcome.wrong, outcome.leftover)
+    assert outcome.passes < 12
+    assert {"status_429", "status_500", "status_503"} <= set(outcome.faults)
+    assert sum(outcome.faults.values()) > 0.05 * outcome.requests
