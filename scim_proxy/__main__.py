@@ -29,9 +29,7 @@ def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="scim-proxy", description="SCIM 2.0 bridge from Entra ID to JumpCloud"
-    )
+    parser = argparse.ArgumentParser(prog="scim-proxy", description="SCIM 2.0 bridge from Entra ID to JumpCloud")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the proxy")
     _add_setting_flags(serve)
@@ -45,9 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an accepted x-api-key (repeatable; default: test-api-key)",
     )
     emulator.add_argument("--default-state", choices=["ACTIVATED", "STAGED"], default="ACTIVATED")
-    check = commands.add_parser(
-        "check", help="preflight: verify a JumpCloud API key as Entra's Test Connection would"
-    )
+    check = commands.add_parser("check", help="preflight: verify a JumpCloud API key as Entra's Test Connection would")
     check.add_argument(
         "--jumpcloud-url",
         dest="jumpcloud_url",
@@ -60,12 +56,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="environment variable holding the API key (default JUMPCLOUD_API_KEY)",
     )
     check.add_argument("--org-id", default=None, help="JumpCloud org id, for multi-tenant admin keys")
+    replay = commands.add_parser(
+        "replay", help="resend a recording (serve --record) to a running proxy and report differences"
+    )
+    replay.add_argument("file", help="the recording: a JSON-lines cassette")
+    replay.add_argument("--against", required=True, help="the proxy's URL, e.g. https://staging:8080")
+    replay.add_argument(
+        "--token-env",
+        default="JUMPCLOUD_API_KEY",
+        help="environment variable holding the bearer token to send (default JUMPCLOUD_API_KEY)",
+    )
     return parser
 
 
 def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
     overrides = {f.name: getattr(args, f.name, None) for f in setting_fields()}
     return Settings.from_env(environ, **overrides)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn runs the proxy (the CLI and the end-to-end tests share this)."""
+    return {
+        "access_log": False,  # access lines carry filter queries, i.e. userNames
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+        "log_level": "warning",
+        "server_header": False,
+    }
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -80,16 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format, settings.log_level, allow_personal_data=settings.log_personal_data)
-    common: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "access_log": False,  # queries carry userNames
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
-        "timeout_graceful_shutdown": settings.shutdown_timeout,
-        "log_level": "warning",
-        "server_header": False,
-    }
+    common: dict[str, Any] = {"host": settings.host, "port": settings.port, **uvicorn_options(settings)}
     if settings.workers > 1:
         # Workers build their own app from the environment: hand them our resolved settings.
         for field in setting_fields():
@@ -144,9 +153,15 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if asyncio.run(run()) else 1
 
 
+def _replay(args: argparse.Namespace) -> int:
+    from .replay import run
+
+    return run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"serve": _serve, "emulator": _emulator, "check": _check}
+    handlers = {"serve": _serve, "emulator": _emulator, "check": _check, "replay": _replay}
     return handlers[args.command](args)
 
 

@@ -204,7 +204,8 @@ def run(users: int, *, seed: int = 7, concurrency: int = 10, max_passes: int = 1
         max_upstream_concurrency=concurrency,
     )
     plan = directory(users, seed)
-    with serve_in_thread(emulator_app) as jc_url:
+    # uvicorn logs every injected drop as an error: expected here, so silenced.
+    with serve_in_thread(emulator_app, log_level="critical") as jc_url:
         proxy = create_app(attrs.evolve(settings, jumpcloud_url=jc_url))
         with serve_in_thread(proxy) as proxy_url:
             passes, tally = asyncio.run(
