@@ -1,0 +1,63 @@
+"""Settings: environment, flags, region shortcuts, validation, and the README table that documents them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scim_proxy.__main__ import build_parser, settings_from_args
+from scim_proxy.settings import Settings, setting_fields
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_table_matches_the_settings_in_code() -> None:
+    """Every setting appears in the README table with its variable, flag and default, and nothing else does."""
+    rows = re.findall(r"^\| `(SCIM_PROXY_\w+)` \| `(--[\w-]+)` \| `([^`]*)` \|", README.read_text(), re.MULTILINE)
+    expected = []
+    for field in setting_fields():
+        flag = "--record" if field.name == "record_path" else field.metadata["flag"]
+        default = str(field.default).lower() if isinstance(field.default, bool) else str(field.default)
+        expected.append((field.metadata["env"], flag, default))
+
+    assert expected == rows
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        ("eu", "https://console.eu.jumpcloud.com"),
+        ("IN", "https://console.in.jumpcloud.com"),
+        ("us", "https://console.jumpcloud.com"),
+        ("http://127.0.0.1:8090/", "http://127.0.0.1:8090"),
+    ],
+)
+def test_region_shortcuts_and_urls(value: str, url: str) -> None:
+    """A region shortcut or a URL (trailing slash dropped) sets the JumpCloud URL."""
+    assert url == Settings.from_env({"SCIM_PROXY_JUMPCLOUD_URL": value}).jumpcloud_url
+
+
+@pytest.mark.parametrize(
+    ("env", "value"),
+    [
+        ("SCIM_PROXY_JUMPCLOUD_URL", "console.jumpcloud.com"),
+        ("SCIM_PROXY_PORT", "eighty"),
+        ("SCIM_PROXY_LOG_FORMAT", "xml"),
+        ("SCIM_PROXY_GROUPS_ENABLED", "maybe"),
+    ],
+)
+def test_bad_values_are_refused(env: str, value: str) -> None:
+    """A setting that cannot be what it says is refused at start-up, not at the first request."""
+    with pytest.raises((ValueError, TypeError)):
+        Settings.from_env({env: value})
+
+
+def test_flags_win_over_environment() -> None:
+    """A CLI flag overrides its environment variable; unset flags leave the environment's value."""
+    args = build_parser().parse_args(["serve", "--port", "9001", "--username-from-email", "true"])
+
+    settings = settings_from_args(args, {"SCIM_PROXY_PORT": "7000", "SCIM_PROXY_LOG_FORMAT": "console"})
+
+    assert (9001, True, "console") == (settings.port, settings.username_from_email, settings.log_format)
