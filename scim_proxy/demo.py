@@ -127,7 +127,7 @@ async def play(scim_url: str, emulator: EmulatorState, write: Callable[[str], ob
             "Link managers: ada.lovelace manages alan.turing and grace.hopper",
             lambda: _all(default.set_manager(ids[n], ids["ada.lovelace"]) for n in ("alan.turing", "grace.hopper")),
         )
-        ok.append(all(r.json()[ENT]["manager"] == {"value": ids["ada.lovelace"]} for r in managed))
+        ok.append(all(r.json()[ENT]["manager"]["value"] == ids["ada.lovelace"] for r in managed))
         disabled = await say.step(
             'Disable edsger.dijkstra: Replace active "False"',
             lambda: _one(default.set_active(ids["edsger.dijkstra"], False)),

@@ -29,9 +29,7 @@ def service_provider_config(base: str) -> dict[str, Any]:
             {
                 "type": "oauthbearertoken",
                 "name": "JumpCloud API key as bearer token",
-                "description": (
-                    "Entra's Secret Token: a JumpCloud admin API key, passed to JumpCloud as x-api-key."
-                ),
+                "description": ("Entra's Secret Token: a JumpCloud admin API key, passed to JumpCloud as x-api-key."),
                 "primary": True,
             }
         ],
@@ -51,6 +49,7 @@ def _attribute(
     sub: list[dict[str, Any]] | None = None,
     mutability: str = "readWrite",
     reference_types: list[str] | None = None,
+    canonical_values: list[str] | None = None,
 ) -> dict[str, Any]:
     attribute: dict[str, Any] = {
         "name": name,
@@ -67,6 +66,8 @@ def _attribute(
         attribute["subAttributes"] = sub
     if reference_types is not None:
         attribute["referenceTypes"] = reference_types
+    if canonical_values is not None:
+        attribute["canonicalValues"] = canonical_values
     return attribute
 
 
@@ -101,7 +102,7 @@ def user_schema(base: str) -> dict[str, Any]:
                     description=a.description,
                     sub=[
                         _attribute("value", required=True, description="The address."),
-                        _attribute("type", description="Returned as 'work'."),
+                        _attribute("type", canonical_values=["work"], description="Returned as 'work'."),
                         _attribute("primary", type_="boolean", description="Returned as true."),
                     ],
                 )
@@ -125,6 +126,13 @@ def enterprise_schema(base: str) -> dict[str, Any]:
                     description=a.description,
                     sub=[
                         _attribute("value", case_exact=True, description="The manager's id."),
+                        _attribute(
+                            "$ref",
+                            type_="reference",
+                            case_exact=True,
+                            reference_types=["User"],
+                            description="The manager's User resource URI.",
+                        ),
                     ],
                 )
             )
@@ -143,15 +151,22 @@ def group_schema(base: str) -> dict[str, Any]:
             description="Users in the group.",
             sub=[
                 _attribute("value", case_exact=True, mutability="immutable", description="A user id."),
+                _attribute(
+                    "$ref",
+                    type_="reference",
+                    case_exact=True,
+                    mutability="immutable",
+                    reference_types=["User"],
+                    description="The member's URI (users only: JumpCloud groups hold no groups).",
+                ),
+                _attribute("type", mutability="immutable", canonical_values=["User"], description="Always 'User'."),
             ],
         ),
     ]
     return _schema(CORE_GROUP, "Group", "Group", attributes, base)
 
 
-def _schema(
-    urn: str, name: str, description: str, attributes: list[dict[str, Any]], base: str
-) -> dict[str, Any]:
+def _schema(urn: str, name: str, description: str, attributes: list[dict[str, Any]], base: str) -> dict[str, Any]:
     return {
         "schemas": [SCHEMA_SCHEMA],
         "id": urn,

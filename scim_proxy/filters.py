@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -25,7 +26,7 @@ from .schema import UserAttribute
 from .scim_models import ScimUser
 
 MAX_FILTER_LENGTH = 4096
-_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+_OBJECT_ID = re.compile(r"^[0-9a-f]{24}\Z")  # \Z: `$` also matches before a final newline
 
 
 @attrs.frozen
@@ -38,10 +39,18 @@ class Term:
 
 def parse_filter(text: str) -> tuple[Term, ...]:
     """The `eq` terms of an `and`-joined filter; InvalidFilter for anything else."""
+    return tuple(_term(path, value, quoted) for path, value, quoted in eq_pairs(text))
+
+
+def eq_pairs(text: str) -> Iterator[tuple[str, str, bool]]:
+    """(attribute path, value, was_quoted) for each `eq` term of an `and`-joined filter.
+
+    Shared by the User and Group filters, each resolving paths against its own attributes.
+    A generator, so a caller that checks each term sees errors in the order they occur.
+    """
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilter(f"The filter is longer than {MAX_FILTER_LENGTH} characters")
     tokens = _tokens(text)
-    terms: list[Term] = []
     position = 0
     while True:
         if len(tokens) < position + 3:
@@ -49,10 +58,10 @@ def parse_filter(text: str) -> tuple[Term, ...]:
         path, op, (value, quoted) = tokens[position][0], tokens[position + 1][0], tokens[position + 2]
         if op.lower() != "eq":
             raise InvalidFilter(f"Operator '{op}' is not supported; only 'eq' (joined by 'and') is")
-        terms.append(_term(path, value, quoted))
+        yield path, value, quoted
         position += 3
         if position == len(tokens):
-            return tuple(terms)
+            return
         connective = tokens[position][0]
         if connective.lower() != "and":
             raise InvalidFilter(f"'{connective}' is not supported; only 'and' joins terms")

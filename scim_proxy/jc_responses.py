@@ -48,9 +48,7 @@ def final_error(response: httpx.Response, operation: str) -> ProxyError:
         return Throttled(f"JumpCloud is rate-limiting {operation}; retry later", retry_after=wait)
     if response.status_code == 504:
         return UpstreamTimeout(f"JumpCloud timed out on {operation}")
-    return UpstreamBusy(
-        f"JumpCloud is unavailable for {operation} (HTTP {response.status_code})", retry_after=wait
-    )
+    return UpstreamBusy(f"JumpCloud is unavailable for {operation} (HTTP {response.status_code})", retry_after=wait)
 
 
 def check(response: httpx.Response, operation: str) -> httpx.Response:

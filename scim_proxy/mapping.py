@@ -23,9 +23,10 @@ from .scim_models import ScimUser, Value
 
 JcBody = dict[str, Any]  # a JSON body for JumpCloud: the converter edge
 
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+# \Z, not $: `$` also matches before a final newline, which would let "jdoe\n" through.
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}\Z")
 ENTRA_USERNAME_FIX = (
     "In Entra, edit the userName mapping to use mailNickname (Provisioning > Mappings > "
     "Provision Microsoft Entra ID Users > userName), or start the proxy with "
@@ -130,6 +131,8 @@ def validate(values: Mapping[str, Value], *, complete: bool, username_from_email
         raise InvalidValue("emails: the primary email is not a well-formed address")
     if "email" in checked and not email:
         raise InvalidValue("emails is required and cannot be cleared")
+    if "user_name" in checked and not checked["user_name"]:
+        raise InvalidValue("userName is required and cannot be cleared")
     manager = checked.get("manager")
     if isinstance(manager, str) and not OBJECT_ID.match(manager):
         raise InvalidValue("manager must be the id of a user in this service (24 hexadecimal characters)")
@@ -139,13 +142,10 @@ def validate(values: Mapping[str, Value], *, complete: bool, username_from_email
 def _username(user_name: str, username_from_email: bool) -> str:
     if "@" in user_name:
         if not username_from_email:
-            raise InvalidValue(
-                f"userName must not be an email address: JumpCloud rejects them. {ENTRA_USERNAME_FIX}"
-            )
+            raise InvalidValue(f"userName must not be an email address: JumpCloud rejects them. {ENTRA_USERNAME_FIX}")
         user_name = user_name.split("@", 1)[0]
     if not USERNAME_PATTERN.match(user_name):
         raise InvalidValue(
-            "userName may contain only letters, digits, '.', '_' and '-', "
-            "and must start with a letter or digit"
+            "userName may contain only letters, digits, '.', '_' and '-', and must start with a letter or digit"
         )
     return user_name

@@ -40,9 +40,7 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.in_flight = Gauge(
-            "scim_requests_in_flight", "SCIM requests being handled", registry=self.registry
-        )
+        self.in_flight = Gauge("scim_requests_in_flight", "SCIM requests being handled", registry=self.registry)
         self.upstream_calls = Counter(
             "jumpcloud_calls_total",
             "JumpCloud HTTP calls",

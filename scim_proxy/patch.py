@@ -5,7 +5,8 @@ Both dialects are accepted at all times (provision-on-demand ignores `aadOptscim
 - one op per attribute with a `path`, or one no-path op whose value object has plain,
   dotted (`name.givenName`) or URN-qualified keys;
 - booleans as JSON booleans or the strings "True"/"False";
-- `remove` clears an optional attribute; required ones (userName, emails) cannot be removed.
+- `remove` clears an optional attribute (all we keep under `name` or the enterprise URN);
+  required ones (userName, emails) cannot be removed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import InvalidSyntax, InvalidValue, NoTarget
-from .paths import flatten, resolve
+from .paths import flatten, resolve, resolve_complex
 from .resources import coerce, parse_user
+from .schema import UserAttribute
 from .scim_models import Change, Parsed
 
 _OPS = {"add", "replace", "remove"}
@@ -89,9 +91,16 @@ def _remove(path: str | None, index: int, ignored: list[str]) -> list[Change]:
         raise NoTarget(f"Operations[{index}]: remove needs a path")
     attribute = resolve(path)
     if attribute is None:
-        leaves = [p for p, _ in flatten({path: {}})]
-        ignored.extend(leaves or [path])
-        return []
+        # RFC 7644 section 3.5.2.2: removing a complex attribute removes its sub-attributes.
+        under = resolve_complex(path)
+        if not under:
+            leaves = [p for p, _ in flatten({path: {}})]
+            ignored.extend(leaves or [path])
+        return [change for a in under for change in _clear(a)]
+    return _clear(attribute)
+
+
+def _clear(attribute: UserAttribute) -> list[Change]:
     if attribute.required:
         raise InvalidValue(f"{attribute.path} is required and cannot be removed")
     if attribute.kind == "boolean":

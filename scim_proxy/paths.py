@@ -3,7 +3,8 @@
 - names match case-insensitively (RFC 7643 section 2.1: Entra sends `UserName`, `Department`);
 - URN-qualified paths split at the last ':' of the schema URN (`<urn>:department`);
 - dotted and URN keys of a no-path PATCH value, and nested objects, flatten to leaf paths;
-- `emails[type eq "work"].value` and other value filters resolve to the one email we keep.
+- `emails[type eq "work"].value` and other value filters resolve to the one email we keep;
+- a complex path (`name`, the enterprise URN) resolves to the attributes we keep under it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .errors import InvalidPath
-from .schema import BY_PATH, CORE_USER, ENTERPRISE_USER, UserAttribute
+from .schema import BY_PATH, CORE_USER, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
 
 _CORE_PREFIX = CORE_USER.lower() + ":"
 _ENTERPRISE = ENTERPRISE_USER.lower()
@@ -49,6 +50,18 @@ def resolve(path: str) -> UserAttribute | None:
     if not key.startswith("urn:") and f"{_ENTERPRISE}:{key}" in BY_PATH:
         return BY_PATH[f"{_ENTERPRISE}:{key}"]  # Entra's legacy bare `department`, `employeeNumber`
     return None
+
+
+def resolve_complex(path: str) -> tuple[UserAttribute, ...]:
+    """The attributes under a complex path we keep only the parts of: `name`, or the enterprise URN.
+
+    Empty when `path` names nothing we hold (or a leaf: use resolve() for those).
+    """
+    key = canonical(path)
+    if key == _ENTERPRISE:
+        return tuple(a for a in USER_ATTRIBUTES if a.schema == ENTERPRISE_USER)
+    prefix = key + "."
+    return tuple(a for a in USER_ATTRIBUTES if a.path.lower().startswith(prefix))
 
 
 def _resolve_filtered(path: str, match: re.Match[str]) -> UserAttribute | None:

@@ -55,8 +55,7 @@ async def run_checks(client: JumpCloudClient, auth: Credentials, *, url: str) ->
             Step(
                 "reach JumpCloud",
                 False,
-                f"{exc}. Fix: check SCIM_PROXY_JUMPCLOUD_URL ({url}), "
-                "DNS and that HTTPS egress to it is allowed.",
+                f"{exc}. Fix: check SCIM_PROXY_JUMPCLOUD_URL ({url}), DNS and that HTTPS egress to it is allowed.",
             )
         )
         return steps
@@ -110,9 +109,5 @@ def report(steps: list[Step], write: Callable[[str], object]) -> bool:
     for step in steps:
         write(f"{'PASS' if step.ok else 'FAIL'}  {step.name}: {step.detail}")
     ok = all(s.ok for s in steps)
-    write(
-        "Verdict: ready for Entra's Test Connection."
-        if ok
-        else "Verdict: not ready; fix the FAIL lines above."
-    )
+    write("Verdict: ready for Entra's Test Connection." if ok else "Verdict: not ready; fix the FAIL lines above.")
     return ok

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .paths import canonical
+from .schema import ENTERPRISE_USER
 
 _ALWAYS = {"id", "schemas"}
+_ENTERPRISE = ENTERPRISE_USER.lower()
 
 
 def project(
     resource: dict[str, Any], *, attributes: Iterable[str] = (), excluded: Iterable[str] = ()
 ) -> dict[str, Any]:
     """`resource` with only `attributes` (if any) and without `excluded`; id and schemas stay."""
+    resource = dict(resource)  # never mutate the caller's resource
     wanted = [_split(a) for a in attributes]
     if wanted:
         resource = {k: _narrow(k, v, wanted) for k, v in resource.items()}
@@ -24,18 +27,17 @@ def project(
             if key.lower() == top and key not in _ALWAYS:
                 if sub is None:
                     del resource[key]
-                elif isinstance(resource[key], dict):
-                    resource[key] = {k: v for k, v in resource[key].items() if k.lower() != sub}
+                else:
+                    resource[key] = _subs(resource[key], sub.__ne__)
     return resource
 
 
 def _split(path: str) -> tuple[str, str | None]:
     """("name", "givenname") for name.givenName; ("<urn>", "department") for <urn>:department."""
     key = canonical(path).split("[", 1)[0]
+    if key.startswith(_ENTERPRISE + ":"):  # the URN itself ends in ":2.0:user", so no rpartition
+        return _ENTERPRISE, key[len(_ENTERPRISE) + 1 :].split(".", 1)[0]
     if key.startswith("urn:"):
-        urn, _, attribute = key.rpartition(":")
-        if attribute and urn.count(":") >= 5:
-            return urn, attribute.split(".", 1)[0]
         return key, None
     top, _, sub = key.partition(".")
     return top, (sub or None)
@@ -47,6 +49,16 @@ def _narrow(key: str, value: Any, wanted: list[tuple[str, str | None]]) -> Any:
     subs = [sub for top, sub in wanted if top == key.lower()]
     if not subs:
         return None
-    if None in subs or not isinstance(value, dict):
+    if None in subs:
         return value
-    return {k: v for k, v in value.items() if k.lower() in subs}
+    return _subs(value, subs.__contains__)
+
+
+def _subs(value: Any, keep: Callable[[str], bool]) -> Any:
+    """The sub-attributes `keep` accepts (by lower-case name) of a complex value, or of each entry
+    of a multi-valued one (`emails.value`); any other value as it is."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if keep(k.lower())}
+    if isinstance(value, list):
+        return [_subs(item, keep) if isinstance(item, dict) else item for item in value]
+    return value

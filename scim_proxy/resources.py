@@ -78,7 +78,10 @@ def _reference(raw: Any, path: str) -> str | None:
         raw = raw[0]
     if isinstance(raw, Mapping):
         folded = {str(k).lower(): v for k, v in raw.items()}
+        ref = folded.get("$ref")
         raw = folded.get("value")
+        if raw is None and isinstance(ref, str) and ref.strip():
+            raw = ref.rstrip("/").rsplit("/", 1)[-1]  # ".../Users/<id>": the id is the last segment
         if raw is None:
             return None
     if isinstance(raw, str):

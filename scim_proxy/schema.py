@@ -55,9 +55,7 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
     ),
     UserAttribute(path="name.givenName", field="given_name", jc_field="firstname", description="First name."),
     UserAttribute(path="name.familyName", field="family_name", jc_field="lastname", description="Last name."),
-    UserAttribute(
-        path="displayName", field="display_name", jc_field="displayname", description="Display name."
-    ),
+    UserAttribute(path="displayName", field="display_name", jc_field="displayname", description="Display name."),
     UserAttribute(
         path="emails",
         field="email",
@@ -95,9 +93,7 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
         max_length=256,
         description="Employee ID; unique in JumpCloud.",
     ),
-    UserAttribute(
-        path=_enterprise("department"), field="department", jc_field="department", description="Department."
-    ),
+    UserAttribute(path=_enterprise("department"), field="department", jc_field="department", description="Department."),
     UserAttribute(
         path=_enterprise("costCenter"), field="cost_center", jc_field="costCenter", description="Cost center."
     ),

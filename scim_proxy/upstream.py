@@ -48,9 +48,7 @@ class UpstreamStats:
         return self.deadline - time.monotonic()
 
 
-_current: contextvars.ContextVar[UpstreamStats | None] = contextvars.ContextVar(
-    "upstream_stats", default=None
-)
+_current: contextvars.ContextVar[UpstreamStats | None] = contextvars.ContextVar("upstream_stats", default=None)
 
 
 def begin_request(deadline_seconds: float, *, record: bool = False) -> UpstreamStats:
@@ -86,9 +84,7 @@ class KeyLimiter:
         digest = hashlib.sha256(api_key.encode()).hexdigest()
         semaphore, users = self._slots.setdefault(digest, (asyncio.Semaphore(self._limit), [0]))
         if users[0] >= self._limit + self._max_queued:
-            raise UpstreamBusy(
-                "Too many JumpCloud calls are queued for this API key; retry shortly", retry_after=1
-            )
+            raise UpstreamBusy("Too many JumpCloud calls are queued for this API key; retry shortly", retry_after=1)
         users[0] += 1
         try:
             async with semaphore:

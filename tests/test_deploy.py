@@ -234,9 +234,7 @@ def test_app_serves_the_probe_and_ingress_paths() -> None:
         pytest.skip(f"scim_proxy.app.create_app not importable yet: {exc}")
     paths = {getattr(route, "path", None) for route in create_app(Settings()).routes}
     assert set(HEALTH_PATHS.values()) <= paths
-    ingress_prefixes = {
-        p["path"] for rule in _kind("Ingress")["spec"]["rules"] for p in rule["http"]["paths"]
-    }
+    ingress_prefixes = {p["path"] for rule in _kind("Ingress")["spec"]["rules"] for p in rule["http"]["paths"]}
     assert {"/scim/v2", "/orgs"} == ingress_prefixes
     for prefix in ingress_prefixes:
         assert any(str(path).startswith(prefix) for path in paths), prefix

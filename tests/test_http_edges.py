@@ -6,6 +6,8 @@ import httpx
 import pytest
 import respx
 
+from scim_proxy.settings import Settings
+
 from .helpers import AUTH, USER_ID, jc_user, sent_json
 
 ORG_ID = "5f0c0ffee0000000000a0b1c"
@@ -174,8 +176,9 @@ async def test_healthz_makes_no_upstream_call(client: httpx.AsyncClient, jc: res
     assert 0 == len(jc.calls)
 
 
+@pytest.mark.parametrize("settings", [Settings(jumpcloud_url="https://jc.test", groups_enabled=False)])
 async def test_groups_disabled_until_supported(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """GET /Groups answers an empty list (no quarantine); writes explain how to turn group provisioning off."""
+    """With groups turned off, GET /Groups answers an empty list (no quarantine); writes explain what to do."""
     listed = await client.get("/scim/v2/Groups?filter=displayName+eq+%22x%22", headers=AUTH)
     created = await client.post("/scim/v2/Groups", headers=AUTH, json={"displayName": "x"})
 

@@ -11,9 +11,7 @@ from scim_proxy.logs import redact
 from .helpers import API_KEY, AUTH, USER_ID, jc_user
 
 
-async def test_one_log_event_per_request_with_upstream_figures(
-    client: httpx.AsyncClient, jc: respx.Router
-) -> None:
+async def test_one_log_event_per_request_with_upstream_figures(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A SCIM request logs one scim_request event carrying operation, status, timings and the JumpCloud id."""
     jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
@@ -68,9 +66,7 @@ def test_redaction_processor_masks_secret_and_personal_keys() -> None:
     assert "a@b.c" == redact(True)(None, "info", dict(event))["email"]
 
 
-async def test_metrics_count_requests_upstream_calls_and_throttles(
-    client: httpx.AsyncClient, jc: respx.Router
-) -> None:
+async def test_metrics_count_requests_upstream_calls_and_throttles(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """/metrics exposes SCIM requests by operation and status, JumpCloud calls by endpoint, throttles and retries."""
     route = jc.get(f"/api/systemusers/{USER_ID}")
     route.side_effect = [

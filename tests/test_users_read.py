@@ -100,13 +100,9 @@ async def test_id_filter_on_missing_user_is_empty(client: httpx.AsyncClient, jc:
     assert (200, 0) == (resp.status_code, resp.json()["totalResults"])
 
 
-async def test_id_filter_with_impossible_id_makes_no_call(
-    client: httpx.AsyncClient, jc: respx.Router
-) -> None:
+async def test_id_filter_with_impossible_id_makes_no_call(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """An `id eq` value that is not a JumpCloud id answers empty without calling JumpCloud."""
-    resp = await client.get(
-        "/scim/v2/Users", params={"filter": 'id eq "../../api/organizations"'}, headers=AUTH
-    )
+    resp = await client.get("/scim/v2/Users", params={"filter": 'id eq "../../api/organizations"'}, headers=AUTH)
 
     assert (200, 0) == (resp.status_code, resp.json()["totalResults"])
     assert 0 == len(jc.calls)
@@ -189,7 +185,10 @@ async def test_get_user_maps_every_attribute(client: httpx.AsyncClient, jc: resp
             "costCenter": "CC-1",
             "organization": "Contoso",
             "department": "R&D",
-            "manager": {"value": "64b0c0ffee0000000000aaaa"},
+            "manager": {
+                "value": "64b0c0ffee0000000000aaaa",
+                "$ref": "http://proxy.test/scim/v2/Users/64b0c0ffee0000000000aaaa",
+            },
         },
         "meta": {
             "resourceType": "User",
@@ -254,3 +253,29 @@ async def test_search_endpoint_takes_a_search_request(client: httpx.AsyncClient,
     assert 200 == resp.status_code
     assert {"schemas", "id", "userName"} == set(resp.json()["Resources"][0])
     assert 10 == sent_json(route)["limit"]
+
+
+async def test_empty_filter_value_matches_nothing_without_a_call(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """`externalId eq ""` answers an empty list at once: searching "" would match every user without one."""
+    resp = await client.get("/scim/v2/Users", params={"filter": 'externalId eq ""'}, headers=AUTH)
+
+    assert (200, 0) == (resp.status_code, resp.json()["totalResults"])
+    assert 0 == len(jc.calls)
+
+
+async def test_search_results_are_checked_against_the_filter(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A search hit that SCIM's eq would not match (here a trailing newline) is dropped from the answer."""
+    jc.post("/api/search/systemusers").respond(
+        200,
+        json={
+            "totalCount": 2,
+            "results": [
+                jc_user(),
+                jc_user(_id="64b0c0ffee0000000000abce", id="64b0c0ffee0000000000abce", username="jdoe\n"),
+            ],
+        },
+    )
+
+    body = (await client.get("/scim/v2/Users", params={"filter": 'userName eq "jdoe"'}, headers=AUTH)).json()
+
+    assert (1, [USER_ID]) == (body["totalResults"], [r["id"] for r in body["Resources"]])

@@ -71,9 +71,7 @@ async def test_create_inactive_user_is_sent_suspended(client: httpx.AsyncClient,
     )
 
     assert 201 == resp.status_code
-    assert {"state": "SUSPENDED", "suspended": True} == {
-        k: sent_json(route)[k] for k in ("state", "suspended")
-    }
+    assert {"state": "SUSPENDED", "suspended": True} == {k: sent_json(route)[k] for k in ("state", "suspended")}
     assert False is resp.json()["active"]
 
 
@@ -115,9 +113,7 @@ async def test_invalid_create_is_400_without_upstream_call(
     assert 0 == len(jc.calls)
 
 
-async def test_email_username_error_says_how_to_fix_entra(
-    client: httpx.AsyncClient, jc: respx.Router
-) -> None:
+async def test_email_username_error_says_how_to_fix_entra(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """An email-shaped userName (Entra's default UPN mapping) is refused with the mapping fix in the detail."""
     resp = await client.post(
         "/scim/v2/Users",
@@ -180,9 +176,7 @@ async def test_resent_create_of_same_entra_user_is_201(client: httpx.AsyncClient
     assert 1 == create.call_count
 
 
-async def test_create_timeout_that_committed_is_201_not_resent(
-    client: httpx.AsyncClient, jc: respx.Router
-) -> None:
+async def test_create_timeout_that_committed_is_201_not_resent(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A create whose answer timed out is looked up, not re-sent; the committed user is answered 201."""
     create = jc.post("/api/systemusers").mock(side_effect=httpx.ReadTimeout("slow"))
     jc.post("/api/search/systemusers").respond(
@@ -311,7 +305,7 @@ async def test_patch_manager_shapes(client: httpx.AsyncClient, jc: respx.Router,
     )
 
     assert {"manager": MANAGER_ID} == sent_json(route)
-    assert {"value": MANAGER_ID} == resp.json()[ENT]["manager"]
+    assert {"value": MANAGER_ID, "$ref": f"http://proxy.test/scim/v2/Users/{MANAGER_ID}"} == resp.json()[ENT]["manager"]
 
 
 async def test_patch_remove_manager_sends_null(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -334,11 +328,7 @@ async def test_patch_of_unmapped_attribute_only_reads(client: httpx.AsyncClient,
     resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
         headers=AUTH,
-        json={
-            "Operations": [
-                {"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 555 0100"}
-            ]
-        },
+        json={"Operations": [{"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 555 0100"}]},
     )
 
     assert (200, 1, 1) == (resp.status_code, get.call_count, len(jc.calls))

@@ -76,8 +76,4 @@ class Unauthorized(JcError):
 
     def body(self) -> dict[str, Any]:
         """`{"error": "Unauthorized", "message": ...}` for a bad key, `{"message": ...}` for no org."""
-        return (
-            {"error": "Unauthorized", "message": self.message}
-            if self.with_error
-            else {"message": self.message}
-        )
+        return {"error": "Unauthorized", "message": self.message} if self.with_error else {"message": self.message}

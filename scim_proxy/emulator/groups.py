@@ -70,9 +70,7 @@ async def list_group_members(request: Request) -> Response:
     skip, limit = _paging(request)
     with emulator_of(request).lock:
         member_ids = list(org.members[org.get_group(request.path_params["id"])["id"]])
-    return _array(
-        [_connection(uid, "user") for uid in page(member_ids, skip=skip, limit=limit)], total=len(member_ids)
-    )
+    return _array([_connection(uid, "user") for uid in page(member_ids, skip=skip, limit=limit)], total=len(member_ids))
 
 
 async def list_group_membership(request: Request) -> Response:

@@ -127,9 +127,7 @@ def validate_changes(body: Mapping[str, Any], *, creating: bool, new_id: Callabl
     return changes
 
 
-def resolve_state(
-    *, current: str | None, state: Any, suspended: Any, default_state: str
-) -> tuple[str, bool] | None:
+def resolve_state(*, current: str | None, state: Any, suspended: Any, default_state: str) -> tuple[str, bool] | None:
     """The (state, suspended) pair after a write, or None when the write leaves them alone.
 
     `current` is None on create. Rules (reference 11): PUT cannot set STAGED; a conflicting

@@ -131,9 +131,7 @@ def _search_filter(spec: Any) -> Predicate:
     folded = [term.casefold() for term in terms]
 
     def matches(record: Record) -> bool:
-        texts = [
-            value.casefold() for f in fields for value in field_values(record, f) if isinstance(value, str)
-        ]
+        texts = [value.casefold() for f in fields for value in field_values(record, f) if isinstance(value, str)]
         return not folded or any(term in text for term in folded for text in texts)
 
     return matches

@@ -110,10 +110,7 @@ class EmulatorState:
         """The first matching rule whose draw falls under its rate; each matching rule draws once."""
         with self.lock:
             for rule in self._faults.rules:
-                if (
-                    rule.matches(method=method, path=path, route_name=route_name)
-                    and self._random.random() < rule.rate
-                ):
+                if rule.matches(method=method, path=path, route_name=route_name) and self._random.random() < rule.rate:
                     return rule
             return None
 

@@ -116,7 +116,8 @@ class OrgStore:
             if new_manager == user_id:
                 raise BadRequest("cascade_manager cannot be the deleted user")
         for report in reports:
-            report["manager"] = new_manager
+            # The new manager cannot manage themselves: a report who is the new manager loses theirs.
+            report["manager"] = None if report["_id"] == new_manager else new_manager
         for member_ids in self.members.values():
             if user_id in member_ids:
                 member_ids.remove(user_id)

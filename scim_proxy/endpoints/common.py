@@ -78,9 +78,7 @@ async def read_json(request: Request) -> Any:
     except RecursionError as exc:
         raise InvalidSyntax("The request body is nested too deeply") from exc
     except ValueError as exc:
-        raise InvalidSyntax(
-            f"The request body is not valid JSON (line {getattr(exc, 'lineno', '?')})"
-        ) from exc
+        raise InvalidSyntax(f"The request body is not valid JSON (line {getattr(exc, 'lineno', '?')})") from exc
 
 
 def scim_base(request: Request) -> str:

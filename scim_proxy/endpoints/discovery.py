@@ -13,9 +13,7 @@ from .common import scim_base, settings_from
 
 
 def _groups(request: Request) -> bool:
-    return (
-        bool(getattr(request.app.state, "groups_available", False)) and settings_from(request).groups_enabled
-    )
+    return bool(getattr(request.app.state, "groups_available", False)) and settings_from(request).groups_enabled
 
 
 async def service_provider_config(request: Request) -> Response:

@@ -17,7 +17,7 @@ from ..patch import parse_patch
 from ..projection import project
 from ..resources import parse_user
 from ..responses import ScimResponse
-from ..schema import BY_FIELD, LIST_RESPONSE
+from ..schema import BY_FIELD, ENTERPRISE_USER, LIST_RESPONSE
 from ..scim_models import ScimUser
 from .common import (
     ListParams,
@@ -59,17 +59,18 @@ async def _list(request: Request, params: ListParams) -> Response:
     else:
         terms = filters.parse_filter(params.filter)
         wanted_id = filters.requested_id(terms)
-        if wanted_id is None:
+        if any(not t.value for t in terms):
+            # `eq ""`: no stored value is empty-and-set; a search for "" would match every unset field.
+            page = JcPage(total_count=0, results=())
+        elif wanted_id is None:
             query = filters.to_search_filter(terms, username_from_email=from_email)
-            page = await jc.search_users(query, skip=skip, limit=limit, auth=auth)
+            page = _exact(await jc.search_users(query, skip=skip, limit=limit, auth=auth), terms, from_email)
         else:
             page = await _page_by_id(jc, wanted_id, terms, auth, from_email, skip)
     users = [mapping.to_scim_user(u, username_from_email=from_email) for u in page.results]
     base = scim_base(request)
     shown = users[: params.count]
-    resources = [
-        project(_resource(u, base), attributes=params.attributes, excluded=params.excluded) for u in shown
-    ]
+    resources = [project(_resource(u, base), attributes=params.attributes, excluded=params.excluded) for u in shown]
     return ScimResponse(
         {
             "schemas": [LIST_RESPONSE],
@@ -79,6 +80,18 @@ async def _list(request: Request, params: ListParams) -> Response:
             "Resources": resources,
         }
     )
+
+
+def _exact(page: JcPage, terms: tuple[filters.Term, ...], from_email: bool) -> JcPage:
+    """Drop results JumpCloud's regex matched but SCIM's eq does not (e.g. a trailing newline)."""
+    kept = tuple(
+        u
+        for u in page.results
+        if filters.matches(
+            mapping.to_scim_user(u, username_from_email=from_email), terms, username_from_email=from_email
+        )
+    )
+    return JcPage(total_count=page.total_count - (len(page.results) - len(kept)), results=kept)
 
 
 async def _page_by_id(
@@ -106,8 +119,8 @@ async def get_user(request: Request) -> Response:
     """GET /Users/{id}: one JumpCloud call; attributes/excludedAttributes applied here."""
     user_id = resource_id(request)
     auth = credentials_from(request)
+    params = list_params(dict(request.query_params))  # a bad parameter is refused before any call
     found = await jumpcloud_from(request).get_user(user_id, auth=auth)
-    params = list_params(dict(request.query_params))
     return _user_response(request, found, params=params)
 
 
@@ -150,9 +163,7 @@ async def _committed_create(
     unanswered, the same email. An existing user that differs raises 409 (uniqueness).
     """
     try:
-        page = await jc.search_users(
-            filters.to_search_filter(_username_term(body)), skip=0, limit=2, auth=auth
-        )
+        page = await jc.search_users(filters.to_search_filter(_username_term(body)), skip=0, limit=2, auth=auth)
     except UpstreamUnavailable:
         return None
     if not page.results:
@@ -178,9 +189,7 @@ async def replace_user(request: Request) -> Response:
     auth = credentials_from(request)
     parsed = parse_user(await read_json(request))
     _log_ignored(parsed.ignored)
-    body = mapping.replace_body(
-        parsed.as_dict(), username_from_email=settings_from(request).username_from_email
-    )
+    body = mapping.replace_body(parsed.as_dict(), username_from_email=settings_from(request).username_from_email)
     updated = await jumpcloud_from(request).update_user(user_id, body, auth=auth)
     return _user_response(request, updated)
 
@@ -189,17 +198,16 @@ async def patch_user(request: Request) -> Response:
     """PATCH /Users/{id}: both Entra dialects become one PUT of the changed fields; 200 + resource."""
     user_id = resource_id(request)
     auth = credentials_from(request)
+    params = list_params(dict(request.query_params))
     parsed = parse_patch(await read_json(request))
     _log_ignored(parsed.ignored)
-    body = mapping.update_body(
-        parsed.as_dict(), username_from_email=settings_from(request).username_from_email
-    )
+    body = mapping.update_body(parsed.as_dict(), username_from_email=settings_from(request).username_from_email)
     jc = jumpcloud_from(request)
     if body:
         result = await jc.update_user(user_id, body, auth=auth)
     else:
         result = await jc.get_user(user_id, auth=auth)  # nothing we keep changed: answer the current state
-    return _user_response(request, result, params=list_params(dict(request.query_params)))
+    return _user_response(request, result, params=params)
 
 
 async def delete_user(request: Request) -> Response:
@@ -211,9 +219,7 @@ async def delete_user(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def _user_response(
-    request: Request, found: JcUser, *, status: int = 200, params: ListParams | None = None
-) -> Response:
+def _user_response(request: Request, found: JcUser, *, status: int = 200, params: ListParams | None = None) -> Response:
     upstream.current().user_id = found.id
     user = mapping.to_scim_user(found, username_from_email=settings_from(request).username_from_email)
     resource = _resource(user, scim_base(request))
@@ -225,6 +231,8 @@ def _user_response(
 
 def _resource(user: ScimUser, base: str) -> dict[str, Any]:
     resource: dict[str, Any] = _scim.unstructure(user)
+    if user.manager:
+        resource[ENTERPRISE_USER]["manager"]["$ref"] = f"{base}/Users/{user.manager}"
     resource["meta"] = {
         "resourceType": "User",
         "created": user.created,

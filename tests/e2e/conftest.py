@@ -39,6 +39,7 @@ def _stack() -> Iterator[Stack]:
 @pytest.fixture(name="scim")
 async def _scim(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the proxy's SCIM base, carrying the emulator's API key as Entra's Secret Token."""
-    async with httpx.AsyncClient(base_url=stack.scim_url, timeout=10,
-                                 headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=stack.scim_url, timeout=10, headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+    ) as client:
         yield client

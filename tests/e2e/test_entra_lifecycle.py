@@ -9,11 +9,23 @@ from scim_proxy.entra_sim import ENT, DirectoryUser, EntraClient
 
 from .conftest import Stack
 
-ALICE = DirectoryUser(object_id="0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef", mail_nickname="alice.smith",
-                      upn="alice.smith@contoso.com", given_name="Alice", surname="Smith", job_title="Engineer",
-                      department="R&D")
-BOB = DirectoryUser(object_id="7d420df3-9995-4831-a406-ecf8166f5f6a", mail_nickname="bob.jones",
-                    upn="bob.jones@contoso.com", given_name="Bob", surname="Jones", job_title="CTO")
+ALICE = DirectoryUser(
+    object_id="0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+    mail_nickname="alice.smith",
+    upn="alice.smith@contoso.com",
+    given_name="Alice",
+    surname="Smith",
+    job_title="Engineer",
+    department="R&D",
+)
+BOB = DirectoryUser(
+    object_id="7d420df3-9995-4831-a406-ecf8166f5f6a",
+    mail_nickname="bob.jones",
+    upn="bob.jones@contoso.com",
+    given_name="Bob",
+    surname="Jones",
+    job_title="CTO",
+)
 
 
 def _jc(stack: Stack, username: str) -> dict[str, object]:
@@ -38,15 +50,22 @@ async def test_full_lifecycle(stack: Stack, scim: httpx.AsyncClient, dialect: st
     found = await entra.find("ALICE.SMITH")  # RFC 7643: userName is not case-exact
     assert found is not None and alice_id == found["id"]
 
-    updated = await entra.update(alice_id, {'emails[type eq "work"].value': "alice@contoso.com",
-                                            "name.familyName": "Smith-Jones", "title": "Lead",
-                                            f"{ENT}:department": "Platform"})
+    updated = await entra.update(
+        alice_id,
+        {
+            'emails[type eq "work"].value': "alice@contoso.com",
+            "name.familyName": "Smith-Jones",
+            "title": "Lead",
+            f"{ENT}:department": "Platform",
+        },
+    )
     assert 200 == updated.status_code
     assert ("alice@contoso.com", "Smith-Jones", "Lead", "Platform") == tuple(
-        _jc(stack, "alice.smith")[k] for k in ("email", "lastname", "jobTitle", "department"))
+        _jc(stack, "alice.smith")[k] for k in ("email", "lastname", "jobTitle", "department")
+    )
 
     managed = await entra.set_manager(alice_id, bob_id)
-    assert {"value": bob_id} == managed.json()[ENT]["manager"]
+    assert {"value": bob_id, "$ref": f"{stack.scim_url}/Users/{bob_id}"} == managed.json()[ENT]["manager"]
     assert bob_id == _jc(stack, "alice.smith")["manager"]
 
     disabled = await entra.set_active(alice_id, False)
@@ -80,8 +99,9 @@ async def test_duplicate_create_is_409(stack: Stack, scim: httpx.AsyncClient) ->
     """Creating a user whose userName another Entra object already holds answers 409 uniqueness."""
     entra = EntraClient(scim)
     assert 201 == (await entra.create(ALICE)).status_code
-    impostor = DirectoryUser(object_id="other", mail_nickname="alice.smith", upn="a2@contoso.com",
-                             given_name="A", surname="Two")
+    impostor = DirectoryUser(
+        object_id="other", mail_nickname="alice.smith", upn="a2@contoso.com", given_name="A", surname="Two"
+    )
 
     resp = await entra.create(impostor)
 
@@ -105,8 +125,11 @@ async def test_unknown_id_is_404(scim: httpx.AsyncClient) -> None:
     entra = EntraClient(scim)
     missing = "64b0c0ffee0000000000ffff"
 
-    statuses = [(await entra.get(missing)).status_code, (await entra.set_active(missing, False)).status_code,
-                (await entra.delete(missing)).status_code]
+    statuses = [
+        (await entra.get(missing)).status_code,
+        (await entra.set_active(missing, False)).status_code,
+        (await entra.delete(missing)).status_code,
+    ]
 
     assert [404, 404, 404] == statuses
 

@@ -22,9 +22,7 @@ ORG_A, ORG_B = "aaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbb"
     ("method", "path"),
     [("GET", "/api/systemusers"), ("POST", "/api/search/systemusers"), ("GET", "/api/v2/usergroups")],
 )
-async def test_missing_or_wrong_key_is_401(
-    app: Starlette, headers: dict[str, str], method: str, path: str
-) -> None:
+async def test_missing_or_wrong_key_is_401(app: Starlette, headers: dict[str, str], method: str, path: str) -> None:
     """Without a configured `x-api-key`, every route answers 401 with JumpCloud's recorded body."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
         resp = await client.request(method, path, headers=headers, json={})
@@ -52,16 +50,12 @@ def _msp_app() -> Starlette:
 async def _msp(msp_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """A client sending the multi-tenant key (each request adds its own `x-org-id`)."""
     transport = httpx.ASGITransport(app=msp_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=BASE_URL, headers={"x-api-key": "msp"}
-    ) as client:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers={"x-api-key": "msp"}) as client:
         yield client
 
 
 @pytest.mark.parametrize("headers", [{}, {"x-org-id": ""}, {"x-org-id": "cccccccccccccccccccccccc"}])
-async def test_multi_tenant_key_needs_one_of_its_orgs(
-    msp: httpx.AsyncClient, headers: dict[str, str]
-) -> None:
+async def test_multi_tenant_key_needs_one_of_its_orgs(msp: httpx.AsyncClient, headers: dict[str, str]) -> None:
     """A multi-tenant key without `x-org-id` naming one of its orgs gets 401 "no organization selected"."""
     resp = await msp.get("/api/systemusers", headers=headers)
 

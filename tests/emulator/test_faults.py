@@ -63,9 +63,7 @@ async def test_drop_in_process_raises_remote_protocol_error(
 
 
 @pytest.mark.parametrize(("drop", "users_after"), [("before", 0), ("after", 1)])
-async def test_drop_over_a_real_socket_closes_the_connection(
-    app: Starlette, drop: str, users_after: int
-) -> None:
+async def test_drop_over_a_real_socket_closes_the_connection(app: Starlette, drop: str, users_after: int) -> None:
     """Under uvicorn a drop closes the socket with no response; the client can reconnect afterwards."""
     emulator: EmulatorState = app.state.emulator
     emulator.faults = Faults(rules=[FaultRule(route="create_user", drop=drop)])  # type: ignore[arg-type]
@@ -80,9 +78,7 @@ async def test_drop_over_a_real_socket_closes_the_connection(
     assert users_after == listed.json()["totalCount"] == len(emulator.users())
 
 
-async def test_rules_select_by_route_method_and_prefix(
-    client: httpx.AsyncClient, emulator: EmulatorState
-) -> None:
+async def test_rules_select_by_route_method_and_prefix(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
     """A rule fires only where its route, method and path prefix all match; the first firing rule wins."""
     emulator.faults = Faults(
         rules=[
@@ -105,9 +101,7 @@ async def sequence(seed: int, *, requests: int = 40) -> list[int]:
     """Statuses seen by `requests` searches against a fresh emulator faulting half the time with `seed`."""
     faults = Faults(seed=seed, rules=[FaultRule(route="search_users", rate=0.5, status=503)])
     app = create_emulator_app(EmulatorConfig(faults=faults))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=BASE_URL, headers=AUTH
-    ) as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL, headers=AUTH) as client:
         return [(await client.post("/api/search/systemusers", json={})).status_code for _ in range(requests)]
 
 
@@ -163,9 +157,7 @@ def test_invalid_rules_are_refused(kwargs: dict[str, object]) -> None:
         FaultRule(**kwargs)  # type: ignore[arg-type]
 
 
-async def test_request_counters_use_route_templates(
-    client: httpx.AsyncClient, emulator: EmulatorState
-) -> None:
+async def test_request_counters_use_route_templates(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
     """Requests are counted per (method, route template), unknown paths under "<unmatched>"."""
     user_id = emulator.create_user(user_body())["_id"]
     await client.get(f"/api/systemusers/{user_id}")

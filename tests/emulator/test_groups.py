@@ -48,9 +48,7 @@ async def test_invalid_group_is_400(client: httpx.AsyncClient, body: dict[str, o
 
 async def test_put_is_a_full_update_requiring_name(client: httpx.AsyncClient) -> None:
     """PUT replaces the group: omitted fields reset, and a body without `name` is a 400."""
-    group_id = (await client.post("/api/v2/usergroups", json={"name": "Eng", "description": "d"})).json()[
-        "id"
-    ]
+    group_id = (await client.post("/api/v2/usergroups", json={"name": "Eng", "description": "d"})).json()["id"]
 
     renamed = await client.put(f"/api/v2/usergroups/{group_id}", json={"name": "Engineering"})
     nameless = await client.put(f"/api/v2/usergroups/{group_id}", json={"description": "x"})
@@ -71,9 +69,7 @@ async def test_delete_answers_200_with_the_group_then_404(client: httpx.AsyncCli
 
     assert (200, group_id) == (deleted.status_code, deleted.json()["id"])
     for method in ("GET", "PUT", "DELETE"):
-        assert (
-            await client.request(method, f"/api/v2/usergroups/{group_id}", json={"name": "x"})
-        ).status_code == 404
+        assert (await client.request(method, f"/api/v2/usergroups/{group_id}", json={"name": "x"})).status_code == 404
     assert (await client.get(f"/api/v2/usergroups/{group_id}/members")).status_code == 404
 
 
@@ -109,9 +105,7 @@ async def test_list_filters_sorts_and_pages(
     assert expected == [group["name"] for group in resp.json()]
 
 
-async def test_list_sends_x_total_count_and_caps_limit(
-    client: httpx.AsyncClient, emulator: EmulatorState
-) -> None:
+async def test_list_sends_x_total_count_and_caps_limit(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
     """The bare array comes with `x-total-count`; `limit` above 100 or `$eq` in a v2 filter is a 400."""
     for i in range(3):
         emulator.create_group({"name": f"g{i}"})
@@ -203,9 +197,7 @@ async def test_memberof_and_membership(client: httpx.AsyncClient, emulator: Emul
     assert user_id == membership.json()[0]["paths"][0][0]["to"]["id"]
 
 
-async def test_deleting_a_user_removes_their_memberships(
-    client: httpx.AsyncClient, emulator: EmulatorState
-) -> None:
+async def test_deleting_a_user_removes_their_memberships(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
     """A deleted user disappears from every group."""
     group_id = emulator.create_group({"name": "Eng"})["id"]
     user_id = emulator.create_user(user_body())["_id"]

@@ -15,9 +15,7 @@ EVENTUAL = {"x-eventually-consistent": "true"}
 @pytest.fixture(name="people")
 def _people(emulator: EmulatorState) -> None:
     """Four users with distinct names, titles, states and a URL-ish description."""
-    emulator.create_user(
-        user_body("alice", jobTitle="Eng", description="see https://a.example:8443/x", unix_uid=7001)
-    )
+    emulator.create_user(user_body("alice", jobTitle="Eng", description="see https://a.example:8443/x", unix_uid=7001))
     emulator.create_user(user_body("bob", jobTitle="Ops", state="SUSPENDED", unix_uid=7002))
     emulator.create_user(user_body("carol", jobTitle="Eng|Ops", unix_uid=7003))
     emulator.create_user(user_body("Dave", jobTitle="", password="pw", unix_uid=7004))
@@ -74,9 +72,7 @@ async def test_operator(client: httpx.AsyncClient, term: str, expected: list[str
         ("username:$nco:a", ["bob"]),
     ],
 )
-async def test_eventually_consistent_operator(
-    client: httpx.AsyncClient, term: str, expected: list[str]
-) -> None:
+async def test_eventually_consistent_operator(client: httpx.AsyncClient, term: str, expected: list[str]) -> None:
     """`$ew`, `$co` and `$nco` work with `x-eventually-consistent: true`, and are a 400 without it."""
     refused = await client.get("/api/systemusers", params={"filter": term})
 
@@ -103,16 +99,12 @@ async def test_eventually_consistent_operator(
         ),
     ],
 )
-async def test_and_or_forms(
-    client: httpx.AsyncClient, params: list[tuple[str, str]], expected: list[str]
-) -> None:
+async def test_and_or_forms(client: httpx.AsyncClient, params: list[tuple[str, str]], expected: list[str]) -> None:
     """Repeated `filter=` and `filter[n]=` are ANDed, `filter[or][n]=` are ORed, and the two groups ANDed."""
     assert expected == await names(client, params)
 
 
-@pytest.mark.parametrize(
-    "term", ["username", "username:$eq", "username:eq:alice", "username:$regex:a", ":$eq:a"]
-)
+@pytest.mark.parametrize("term", ["username", "username:$eq", "username:eq:alice", "username:$regex:a", ":$eq:a"])
 async def test_malformed_filter_is_400(client: httpx.AsyncClient, term: str) -> None:
     """A filter without three parts, without the `$`, or with an unknown operator is a 400."""
     resp = await client.get("/api/systemusers", params={"filter": term})
@@ -121,9 +113,7 @@ async def test_malformed_filter_is_400(client: httpx.AsyncClient, term: str) -> 
     assert resp.json()["message"].startswith("invalid filter")
 
 
-async def test_email_with_plus_survives_url_encoding(
-    client: httpx.AsyncClient, emulator: EmulatorState
-) -> None:
+async def test_email_with_plus_survives_url_encoding(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
     """A percent-encoded `+` and `@` in a filter value match the literal email."""
     emulator.create_user(user_body("tagged", email="a+tag@example.com"))
 
@@ -154,9 +144,7 @@ async def test_default_limit_is_10(client: httpx.AsyncClient, emulator: Emulator
     assert (body["totalCount"], len(body["results"])) == (12, 10)
 
 
-@pytest.mark.parametrize(
-    ("name", "value"), [("limit", "101"), ("limit", "-1"), ("limit", "ten"), ("skip", "-5")]
-)
+@pytest.mark.parametrize(("name", "value"), [("limit", "101"), ("limit", "-1"), ("limit", "ten"), ("skip", "-5")])
 async def test_bad_paging_is_400(client: httpx.AsyncClient, name: str, value: str) -> None:
     """A `limit` above 100, or a negative or non-numeric `limit`/`skip`, is a 400 (no silent clamp)."""
     resp = await client.get("/api/systemusers", params={name: value})
@@ -185,9 +173,7 @@ async def test_sort(client: httpx.AsyncClient, sort: str, expected: list[str]) -
 @pytest.mark.usefixtures("people")
 async def test_fields_projection_keeps_ids(client: httpx.AsyncClient) -> None:
     """`fields` returns only the named fields, plus `_id` and `id`."""
-    resp = await client.get(
-        "/api/systemusers", params={"fields": "username state", "limit": 1, "sort": "_id"}
-    )
+    resp = await client.get("/api/systemusers", params={"fields": "username state", "limit": 1, "sort": "_id"})
 
     assert {"_id", "id", "username", "state"} == set(resp.json()["results"][0])
 

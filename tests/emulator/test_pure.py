@@ -55,14 +55,7 @@ def test_object_ids_keep_increasing_when_the_clock_goes_back() -> None:
 
 def test_created_is_utc_with_milliseconds() -> None:
     """`created` is ISO-8601 UTC with exactly three fractional digits and a Z, whatever the clock's zone."""
-    moment = datetime(2021, 2, 12, 18, 45, 42, 369999, tzinfo=UTC).astimezone(
-        datetime.now().astimezone().tzinfo
-    )
-    store = OrgStore(
-        org_id="o" * 24, default_state="ACTIVATED", new_id=ObjectIds(lambda: moment), clock=lambda: moment
-    )
+    moment = datetime(2021, 2, 12, 18, 45, 42, 369999, tzinfo=UTC).astimezone(datetime.now().astimezone().tzinfo)
+    store = OrgStore(org_id="o" * 24, default_state="ACTIVATED", new_id=ObjectIds(lambda: moment), clock=lambda: moment)
 
-    assert (
-        store.create_user({"username": "a", "email": "a@example.com"})["created"]
-        == "2021-02-12T18:45:42.369Z"
-    )
+    assert store.create_user({"username": "a", "email": "a@example.com"})["created"] == "2021-02-12T18:45:42.369Z"

@@ -108,9 +108,7 @@ async def test_bad_search_is_400(client: httpx.AsyncClient, body: dict[str, Any]
 @pytest.mark.usefixtures("people")
 async def test_search_filter_is_a_case_insensitive_substring_match(client: httpx.AsyncClient) -> None:
     """`searchFilter` finds any term as a case-insensitive substring of any listed field."""
-    found = await search(
-        client, {"searchFilter": {"searchTerm": ["LAST", "dee"], "fields": ["username", "firstname"]}}
-    )
+    found = await search(client, {"searchFilter": {"searchTerm": ["LAST", "dee"], "fields": ["username", "firstname"]}})
 
     assert found == ["first.last", "firstXlast", "o'brien (x)"]
 

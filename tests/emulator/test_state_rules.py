@@ -26,9 +26,7 @@ CONFLICT = "Cannot save conflicting state and suspended fields"
         ({"state": "SUSPENDED", "suspended": True}, "SUSPENDED", True),
     ],
 )
-async def test_create_state(
-    client: httpx.AsyncClient, fields: dict[str, Any], state: str, suspended: bool
-) -> None:
+async def test_create_state(client: httpx.AsyncClient, fields: dict[str, Any], state: str, suspended: bool) -> None:
     """A create's `state`/`suspended` give the stored pair; without either, the org default (ACTIVATED)."""
     user = (await client.post("/api/systemusers", json=user_body(**fields))).json()
 
@@ -38,9 +36,7 @@ async def test_create_state(
 async def test_create_without_state_uses_a_staged_org_default() -> None:
     """With the org default set to STAGED, a create without `state` is STAGED."""
     app = create_emulator_app(EmulatorConfig(default_state="STAGED"))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=BASE_URL, headers=AUTH
-    ) as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL, headers=AUTH) as client:
         user = (await client.post("/api/systemusers", json=user_body())).json()
 
     assert (user["state"], user["suspended"]) == ("STAGED", False)
@@ -95,6 +91,7 @@ async def test_refused_state_changes_are_400(
         resp = await client.post("/api/systemusers", json=user_body("other", **change))
 
     assert (400, message) == (resp.status_code, resp.json()["message"])
-    assert (lambda u: (u["state"], u["suspended"]))(
-        (await client.get(f"/api/systemusers/{user_id}")).json()
-    ) == ("ACTIVATED", False)
+    assert (lambda u: (u["state"], u["suspended"]))((await client.get(f"/api/systemusers/{user_id}")).json()) == (
+        "ACTIVATED",
+        False,
+    )

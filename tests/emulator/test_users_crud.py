@@ -122,9 +122,7 @@ async def test_put_with_username_renames_the_user(client: httpx.AsyncClient, emu
     assert [user["username"] for user in emulator.users()] == ["jane.doe"]
 
 
-async def test_delete_answers_200_with_the_deleted_user(
-    client: httpx.AsyncClient, emulator: EmulatorState
-) -> None:
+async def test_delete_answers_200_with_the_deleted_user(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
     """DELETE answers 200 with the user it removed; a second DELETE is 404."""
     user_id = (await client.post("/api/systemusers", json=user_body())).json()["_id"]
 
@@ -162,9 +160,7 @@ async def test_delete_manager_with_cascade_id_reassigns_reports(
     assert {"heir": None, "report": heir} == {user["username"]: user["manager"] for user in emulator.users()}
 
 
-async def test_delete_manager_without_cascade_is_409(
-    client: httpx.AsyncClient, emulator: EmulatorState
-) -> None:
+async def test_delete_manager_without_cascade_is_409(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
     """Deleting a user who still manages someone, without `cascade_manager`, is 409 and deletes nothing."""
     boss = (await client.post("/api/systemusers", json=user_body("boss"))).json()["_id"]
     await client.post("/api/systemusers", json=user_body("report", manager=boss))

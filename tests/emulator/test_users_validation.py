@@ -42,9 +42,7 @@ async def test_invalid_create_is_400_naming_the_problem(
 
 async def test_limits_are_inclusive(client: httpx.AsyncClient) -> None:
     """Strings of exactly 1024 characters (256 for employeeIdentifier) are accepted."""
-    resp = await client.post(
-        "/api/systemusers", json=user_body(firstname="x" * 1024, employeeIdentifier="e" * 256)
-    )
+    resp = await client.post("/api/systemusers", json=user_body(firstname="x" * 1024, employeeIdentifier="e" * 256))
 
     assert resp.status_code == 200
 
@@ -59,9 +57,7 @@ async def test_limits_are_inclusive(client: httpx.AsyncClient) -> None:
         user_body("other", employeeIdentifier="E1"),
     ],
 )
-async def test_duplicate_create_is_400_already_exists(
-    client: httpx.AsyncClient, duplicate: dict[str, Any]
-) -> None:
+async def test_duplicate_create_is_400_already_exists(client: httpx.AsyncClient, duplicate: dict[str, Any]) -> None:
     """A repeated username or email (in any case) or employeeIdentifier is a 400 "User already exists"."""
     await client.post("/api/systemusers", json=user_body("jdoe", employeeIdentifier="E1"))
 
@@ -75,9 +71,7 @@ async def test_employee_identifier_uniqueness_is_exact_and_ignores_unset(client:
     await client.post("/api/systemusers", json=user_body("a", employeeIdentifier="E1"))
 
     other_case = await client.post("/api/systemusers", json=user_body("b", employeeIdentifier="e1"))
-    unset = [
-        await client.post("/api/systemusers", json=user_body(n, employeeIdentifier="")) for n in ("c", "d")
-    ]
+    unset = [await client.post("/api/systemusers", json=user_body(n, employeeIdentifier="")) for n in ("c", "d")]
 
     assert [other_case.status_code, *(r.status_code for r in unset)] == [200, 200, 200]
     assert [r.json()["employeeIdentifier"] for r in unset] == [None, None]
@@ -107,9 +101,7 @@ async def test_put_cannot_empty_username_or_email(client: httpx.AsyncClient) -> 
     ("method", "path"),
     [("GET", "/api/systemusers/{}"), ("PUT", "/api/systemusers/{}"), ("DELETE", "/api/systemusers/{}")],
 )
-async def test_unknown_id_is_404_and_malformed_id_is_400(
-    client: httpx.AsyncClient, method: str, path: str
-) -> None:
+async def test_unknown_id_is_404_and_malformed_id_is_400(client: httpx.AsyncClient, method: str, path: str) -> None:
     """A well-formed unknown ObjectId is 404 Not Found; a non-ObjectId is 400 "invalid object id"."""
     unknown = await client.request(method, path.format(UNKNOWN_ID), json={})
     malformed = await client.request(method, path.format("jdoe"), json={})
@@ -124,9 +116,7 @@ async def test_unknown_id_is_404_and_malformed_id_is_400(
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"\xff\xfe", b""])
 async def test_bad_json_is_400_not_500(client: httpx.AsyncClient, content: bytes) -> None:
     """A body that is not a JSON object is a 400 with a message, never a 500."""
-    resp = await client.post(
-        "/api/systemusers", content=content, headers={"content-type": "application/json"}
-    )
+    resp = await client.post("/api/systemusers", content=content, headers={"content-type": "application/json"})
 
     assert resp.status_code == 400
     assert resp.json()["message"].startswith("request body")

@@ -31,7 +31,17 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CLIENT_ERRORS = {400, 401, 403, 404, 405, 409, 413}
 STATS = {"requests": 0, "server_errors": 0, "upstream_on_error": 0}
-ALLOWED_UPSTREAM = re.compile(r"^/api/(systemusers(/[0-9a-f]{24})?|search/systemusers)$")
+ALLOWED_UPSTREAM = re.compile(
+    r"^/api/(systemusers(/[0-9a-f]{24})?|search/systemusers|v2/usergroups(/[0-9a-f]{24}(/members)?)?)$"
+)
+GROUP = {
+    "id": "64b0c0ffee0000000000beef",
+    "name": "Engineering",
+    "description": "",
+    "email": "",
+    "type": "user_group",
+    "attributes": None,
+}
 
 VALID_USER = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENT],
@@ -62,9 +72,7 @@ json_leaf = st.one_of(
 )
 json_value = st.recursive(
     json_leaf,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
     max_leaves=12,
 )
 
@@ -87,9 +95,7 @@ def mutated(draw: st.DrawFn, base: dict[str, Any]) -> Any:
         elif choice == 2 and isinstance(target[key], list) and target[key]:
             target[key][0] = draw(json_value)
         else:
-            target[draw(st.sampled_from(["UserName", "ACTIVE", "Operations", "emails", "password"]))] = draw(
-                json_value
-            )
+            target[draw(st.sampled_from(["UserName", "ACTIVE", "Operations", "emails", "password"]))] = draw(json_value)
     return body
 
 
@@ -134,6 +140,7 @@ def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, str], Any, dict[str, 
                 "/Users/{id}",
                 "/Users/.search",
                 "/Groups",
+                "/Groups/{id}",
                 "/Schemas",
                 "/x",
                 "/ServiceProviderConfig",
@@ -158,6 +165,11 @@ def _upstream() -> respx.Router:
     router.post("/api/search/systemusers").respond(200, json={"totalCount": 1, "results": [jc_user()]})
     router.get("/api/systemusers").respond(200, json={"totalCount": 1, "results": [jc_user()]})
     router.route(path__regex=r"^/api/systemusers(/[0-9a-f]{24})?$").respond(200, json=jc_user())
+    router.get("/api/v2/usergroups").respond(200, json=[GROUP], headers={"x-total-count": "1"})
+    router.post("/api/v2/usergroups").respond(201, json=GROUP)
+    router.get(path__regex=r"^/api/v2/usergroups/[0-9a-f]{24}/members$").respond(200, json=[])
+    router.post(path__regex=r"^/api/v2/usergroups/[0-9a-f]{24}/members$").respond(204)
+    router.route(path__regex=r"^/api/v2/usergroups/[0-9a-f]{24}$").respond(200, json=GROUP)
     return router
 
 
@@ -186,9 +198,7 @@ async def _one(method: str, path: str, params: dict[str, str], body: Any, header
     jc = make_jumpcloud_client(settings_, transport=httpx.MockTransport(router.async_handler))
     app = create_app(settings_, jumpcloud=jc)
     content = (
-        bytes.fromhex(body["__raw__"])
-        if isinstance(body, dict) and "__raw__" in body
-        else (json.dumps(body).encode())
+        bytes.fromhex(body["__raw__"]) if isinstance(body, dict) and "__raw__" in body else (json.dumps(body).encode())
     )
     async with (
         jc.http,
