@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from . import upstream
-from .endpoints import discovery, groups_disabled, users
+from .endpoints import discovery, groups, users
 from .errors import FeatureDisabled, ProxyError
 from .jumpcloud import JumpCloudClient, RetryPolicy
 from .metrics import Metrics
@@ -38,9 +38,9 @@ def scim_routes() -> list[BaseRoute]:
         Route("/Users/{id}", users.replace_user, methods=["PUT"]),
         Route("/Users/{id}", users.patch_user, methods=["PATCH"]),
         Route("/Users/{id}", users.delete_user, methods=["DELETE"]),
-        Route("/Groups", groups_disabled.list_groups, methods=["GET"]),
-        Route("/Groups", groups_disabled.group_write, methods=["POST"]),
-        Route("/Groups/{id}", groups_disabled.group_write, methods=["GET", "PUT", "PATCH", "DELETE"]),
+        Route("/Groups", groups.list_groups, methods=["GET"]),
+        Route("/Groups", groups.create_group, methods=["POST"]),
+        Route("/Groups/{id}", groups.group_by_id, methods=["GET", "PUT", "PATCH", "DELETE"]),
         Route("/ServiceProviderConfig", discovery.service_provider_config, methods=READ_ONLY),
         Route("/Schemas", discovery.list_schemas, methods=READ_ONLY),
         Route("/Schemas/{id:path}", discovery.get_schema, methods=READ_ONLY),
@@ -103,7 +103,7 @@ def create_app(
     if jumpcloud is not None:
         jumpcloud.add_call_observer(metrics.upstream_call)
     app.state.metrics = metrics
-    app.state.groups_available = False
+    app.state.groups_available = True
     return app
 
 
