@@ -18,6 +18,7 @@ from .errors import FeatureDisabled, ProxyError
 from .jumpcloud import JumpCloudClient, RetryPolicy
 from .metrics import Metrics
 from .middleware import RequestContextMiddleware, RequestObserver
+from .recording import CassetteWriter, RecordingMiddleware
 from .responses import http_error_handler, proxy_error_handler, unexpected_error_handler
 from .settings import Settings
 
@@ -89,7 +90,24 @@ def create_app(
                 observers=[metrics.request_finished, *(observers or [])],
                 on_start=[metrics.request_started],
                 record=bool(settings.record_path),
-            )
+            ),
+            # `serve --record`: inside RequestContextMiddleware, so it shares that request's
+            # UpstreamStats (and its recorded JumpCloud exchanges) and request id.
+            *(
+                [
+                    Middleware(
+                        RecordingMiddleware,
+                        writer=CassetteWriter(
+                            settings.record_path,
+                            max_bytes=settings.record_max_bytes,
+                            backups=settings.record_backups,
+                        ),
+                        max_body_bytes=settings.max_body_bytes,
+                    )
+                ]
+                if settings.record_path
+                else []
+            ),
         ],
         exception_handlers={
             ProxyError: proxy_error_handler,
