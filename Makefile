@@ -37,20 +37,21 @@ test: $(STAMP) ## the whole suite (unit, e2e over loopback, conformance, contrac
 	$(RUN) pytest
 
 lint: $(STAMP)
-	$(RUN) ruff check scim_proxy tests
-	$(RUN) ruff format --check scim_proxy tests
+	$(RUN) ruff check scim_proxy tests bench
+	$(RUN) ruff format --check scim_proxy tests bench
 
 fmt: $(STAMP)
-	$(RUN) ruff format scim_proxy tests
-	$(RUN) ruff check --fix scim_proxy tests
+	$(RUN) ruff format scim_proxy tests bench
+	$(RUN) ruff check --fix scim_proxy tests bench
 
 typecheck: $(STAMP)
 	$(RUN) mypy
 
 check: lint typecheck test
 
-contract-live: $(STAMP) ## the JumpCloud contract suite against a real org (needs JUMPCLOUD_LIVE_API_KEY)
-	$(RUN) pytest tests/contract -m live -p no:randomly -v
+contract-live: $(STAMP) ## the JumpCloud contract suite against a real test org (needs JUMPCLOUD_LIVE_API_KEY)
+	@test -n "$$JUMPCLOUD_LIVE_API_KEY" || { echo "make contract-live needs JUMPCLOUD_LIVE_API_KEY: an admin key of a test org, never production (docs/jumpcloud-assumptions.md)" >&2; exit 2; }
+	$(RUN) pytest tests/contract -m live -p no:randomly -v -rs
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
@@ -61,3 +62,6 @@ fuzz: $(STAMP) ## at least 5,000 generated and mutated SCIM requests (FUZZ_EXAMP
 
 soak: $(STAMP) ## chaos soak: 2,000 users through 10 % injected JumpCloud faults (SOAK_USERS to change)
 	$(RUN) python -m tests.soak.harness --users $${SOAK_USERS:-2000}
+
+bench: $(STAMP) ## side-by-side benchmark (proxy, direct, httpx and aiohttp forwarders): bench-results/bench.{json,md}
+	$(RUN) python -m bench.run $(BENCH_ARGS)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -126,14 +127,28 @@ def create_app(
 
 
 def make_jumpcloud_client(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, on_call: Any = None
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_call: Any = None,
+    upstream_client: str | None = None,
 ) -> JumpCloudClient:
-    """The production client: one pooled connection set to the configured JumpCloud."""
+    """The production client: one pooled connection set to the configured JumpCloud.
+
+    `upstream_client` (default: the setting) picks the transport under the httpx API:
+    "aiohttp" is `httpx_aiohttp.AiohttpTransport`, 1.4-2x the throughput of httpx's own
+    (httpcore) at concurrency 10-50 for half the CPU per request (`make bench`); "httpx" is
+    httpx's own. An injected `transport` (tests: respx behind httpx.MockTransport) always wins.
+    """
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+    kind = upstream_client or settings.upstream_client
+    if transport is None and kind == "aiohttp":
+        transport = AiohttpTransport(limits=limits)
     http = httpx.AsyncClient(
         base_url=settings.jumpcloud_url,
         transport=transport,
         timeout=httpx.Timeout(settings.upstream_timeout, connect=min(5.0, settings.upstream_timeout)),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        limits=limits,
         follow_redirects=False,  # a redirect could lead the API key to another host
         headers={"user-agent": "scim-proxy"},
     )
