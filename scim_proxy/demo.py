@@ -143,9 +143,30 @@ async def play(scim_url: str, emulator: EmulatorState, write: Callable[[str], ob
             lambda: _one(default.delete(ids["barbara.liskov"])),
         )
         ok.append(deleted[0].status_code == 204)
+        ok.append(await _play_groups(default, flag, say, ids))
     write("\nJumpCloud users now:")
     write(users_table(emulator.users()))
+    write("\nJumpCloud user groups now:")
+    write(groups_table(emulator))
     return all(ok)
+
+
+async def _play_groups(default: EntraClient, flag: EntraClient, say: Narrator, ids: dict[str, str]) -> bool:
+    """Groups, which JumpCloud's own SCIM server does not import: create, add members, remove one."""
+    created = await say.step(
+        'Create group "Engineering" (Entra creates groups empty)',
+        lambda: _one(default.create_group("Engineering", "5d9a7b1e-0c43-4e4b-a4a5-6a0f7e3c2b10")),
+    )
+    group_id = created[0].json()["id"]
+    added = await say.step(
+        "Add three members in one PATCH (default dialect: Add with a value array)",
+        lambda: _one(default.add_members(group_id, [ids["ada.lovelace"], ids["alan.turing"], ids["grace.hopper"]])),
+    )
+    removed = await say.step(
+        'Remove ada.lovelace (aadOptscim062020 dialect: members[value eq "..."])',
+        lambda: _one(flag.remove_member(group_id, ids["ada.lovelace"])),
+    )
+    return created[0].status_code == 201 and added[0].status_code == 204 and removed[0].status_code == 204
 
 
 async def _one(request: Awaitable[httpx.Response]) -> list[httpx.Response]:
@@ -173,6 +194,15 @@ def users_table(users: list[dict[str, Any]]) -> str:
         )
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def groups_table(emulator: EmulatorState) -> str:
+    names = {u["_id"]: u["username"] for u in emulator.users()}
+    lines = []
+    for group in emulator.groups():
+        members = sorted(names.get(m, m) for m in emulator.members(group["id"]))
+        lines.append(f"{group['name']}: {', '.join(members) or '(no members)'}")
+    return "\n".join(lines)
 
 
 def main() -> int:

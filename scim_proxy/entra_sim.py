@@ -101,6 +101,38 @@ class EntraClient:
             headers={"content-type": "application/scim+json; charset=utf-8"},
         )
 
+    async def create_group(self, display_name: str, object_id: str) -> httpx.Response:
+        """POST /Groups as Entra sends it: always empty, members follow by PATCH."""
+        body = {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "externalId": object_id,
+            "displayName": display_name,
+            "members": [],
+            "meta": {"resourceType": "Group"},
+        }
+        return await self.http.post("/Groups", json=body)
+
+    async def add_members(self, group_id: str, user_ids: list[str]) -> httpx.Response:
+        if self.dialect == "default":
+            op: dict[str, Any] = {
+                "op": "Add",
+                "path": "members",
+                "value": [{"$ref": None, "value": u} for u in user_ids],
+            }
+        else:
+            op = {"op": "add", "path": "members", "value": [{"value": u} for u in user_ids]}
+        return await self.patch_group(group_id, [op])
+
+    async def remove_member(self, group_id: str, user_id: str) -> httpx.Response:
+        if self.dialect == "default":
+            op: dict[str, Any] = {"op": "Remove", "path": "members", "value": [{"$ref": None, "value": user_id}]}
+        else:
+            op = {"op": "remove", "path": f'members[value eq "{user_id}"]'}
+        return await self.patch_group(group_id, [op])
+
+    async def patch_group(self, group_id: str, operations: list[dict[str, Any]]) -> httpx.Response:
+        return await self.http.patch(f"/Groups/{group_id}", json={"schemas": [PATCH_OP], "Operations": operations})
+
     async def get(self, user_id: str) -> httpx.Response:
         return await self.http.get(f"/Users/{user_id}")
 

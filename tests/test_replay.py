@@ -63,7 +63,7 @@ async def test_make_demo_recording_replays(tmp_path: Path) -> None:
 
     result = await replay(path)
 
-    assert (14, 14) == (result.requests, result.upstream_calls)
+    assert (17, 20) == (result.requests, result.upstream_calls)  # + 3 group requests costing 2 + 3 + 1 calls
 
 
 async def test_changed_mapping_fails_with_side_by_side_diff(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -157,7 +157,24 @@ async def manager_linking(scim: httpx.AsyncClient) -> None:
     await entra.get(alice_id)
 
 
+async def groups(scim: httpx.AsyncClient) -> None:
+    """Entra's group flow: find by displayName, create empty, add members, rename, remove in both dialects."""
+    default, flag = EntraClient(scim), EntraClient(scim, dialect="flag")
+    ids = [(await default.create(u)).json()["id"] for u in (ALICE, BOB)]
+    find = {"filter": 'displayName eq "Engineering"', "excludedAttributes": "members"}
+    await scim.get("/Groups", params=find)
+    group_id = (await default.create_group("Engineering", "6c2f8a3e-1111-4a5b-9c7d-0123456789ab")).json()["id"]
+    await scim.get("/Groups", params=find)
+    await default.add_members(group_id, ids)
+    await default.patch_group(group_id, [{"op": "Replace", "path": "displayName", "value": "Platform"}])
+    await default.remove_member(group_id, ids[0])
+    await flag.remove_member(group_id, ids[1])
+    await scim.get(f"/Groups/{group_id}")
+    await scim.delete(f"/Groups/{group_id}")
+
+
 FLOWS: dict[str, Flow] = {
+    "groups": groups,
     "test_connection": test_connection,
     "lifecycle_default": lifecycle("default"),
     "lifecycle_aadoptscim062020": lifecycle("flag"),
