@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from scim_proxy.groups import description_with
+
 from .support import (
     MALFORMED_ID,
     NOT_FOUND,
@@ -243,3 +245,13 @@ def test_jc_81_deleted_user_leaves_groups(jc: httpx.Client, make_group: Make, ma
     assert all(item["paths"] for item in memberof.json())
     assert 200 == deleted.status_code
     assert [[stays["_id"]]] * 2 == [_member_ids(jc, group) for group in groups]
+
+
+def test_jc_99_group_description_keeps_external_id_marker(jc: httpx.Client, make_group: Make) -> None:
+    """A group description with admin text and the proxy's externalId suffix round-trips exactly."""
+    description = description_with("Engineering laptops (managed by IT)", "6c2f8a3e-1111-4a5b-9c7d-0123456789ab")
+    group = make_group("marker", description=description)
+
+    read = jc.get(f"/api/v2/usergroups/{group['id']}")
+
+    assert (200, description) == (read.status_code, read.json()["description"])
