@@ -46,8 +46,8 @@ def final_error(response: httpx.Response, operation: str) -> ProxyError:
     wait = int(hinted) + 1 if hinted is not None else 5
     if response.status_code == 429:
         return Throttled(f"JumpCloud is rate-limiting {operation}; retry later", retry_after=wait)
-    if response.status_code == 504:
-        return UpstreamTimeout(f"JumpCloud timed out on {operation}")
+    # 502/503/504 after every retry: 503 with Retry-After, so Entra comes back later. (Our own
+    # client timing out is different: that is a 504, raised where the call is made.)
     return UpstreamBusy(f"JumpCloud is unavailable for {operation} (HTTP {response.status_code})", retry_after=wait)
 
 

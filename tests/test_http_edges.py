@@ -195,3 +195,16 @@ async def test_retried_delete_meeting_404_is_204(client: httpx.AsyncClient, jc: 
     resp = await client.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
     assert (204, 2) == (resp.status_code, route.call_count)
+
+
+@pytest.mark.parametrize("upstream", [502, 503, 504])
+async def test_exhausted_retries_on_5xx_answer_503_with_retry_after(
+    client: httpx.AsyncClient, jc: respx.Router, upstream: int
+) -> None:
+    """A read that keeps meeting 502, 503 or 504 is retried, then answered 503 with Retry-After."""
+    route = jc.get(f"/api/systemusers/{USER_ID}").respond(upstream)
+
+    resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert (503, "503", 3) == (resp.status_code, resp.json()["status"], route.call_count)
+    assert int(resp.headers["retry-after"]) >= 1
