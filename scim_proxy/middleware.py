@@ -75,6 +75,7 @@ class RequestContextMiddleware:
                 "upstream_ms": round(stats.seconds * 1000, 2),
                 "retries": stats.retries,
                 "jc_user_id": stats.user_id,
+                "user_name": stats.user_name,
                 "org_id": scope.get("path_params", {}).get("org_id"),
             }
             for observer in self.observers:

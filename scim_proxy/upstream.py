@@ -42,6 +42,7 @@ class UpstreamStats:
     retries: int = 0
     seconds: float = 0.0
     user_id: str | None = None
+    user_name: str | None = None  # logged only when personal data is allowed (logs.redact)
     exchanges: list[UpstreamCall] | None = None  # filled only while recording
 
     def remaining(self) -> float:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
+import pytest
 import respx
 from structlog.testing import capture_logs
 
-from scim_proxy.logs import redact
+from scim_proxy.logs import configure_logging, redact
 
 from .helpers import API_KEY, AUTH, USER_ID, jc_user
 
@@ -84,3 +87,17 @@ async def test_metrics_count_requests_upstream_calls_and_throttles(client: httpx
     assert "jumpcloud_retries_total 1.0" in text
     assert "scim_requests_in_flight 1.0" in text  # the scrape itself
     assert 'scim_request_duration_seconds_count{operation="get_user"} 1.0' in text
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+async def test_user_name_is_logged_only_when_personal_data_is_allowed(
+    client: httpx.AsyncClient, jc: respx.Router, allowed: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The scim_request line names the JumpCloud username only with SCIM_PROXY_LOG_PERSONAL_DATA on."""
+    jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
+    configure_logging("json", "info", allow_personal_data=allowed)
+
+    await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"scim_request"' in x]
+    assert ("jdoe" if allowed else "[redacted]") == line["user_name"]

@@ -220,7 +220,8 @@ async def delete_user(request: Request) -> Response:
 
 
 def _user_response(request: Request, found: JcUser, *, status: int = 200, params: ListParams | None = None) -> Response:
-    upstream.current().user_id = found.id
+    stats = upstream.current()
+    stats.user_id, stats.user_name = found.id, found.username
     user = mapping.to_scim_user(found, username_from_email=settings_from(request).username_from_email)
     resource = _resource(user, scim_base(request))
     if params is not None:
