@@ -7,6 +7,8 @@ from typing import Any
 
 import respx
 
+from scim_proxy.entra_sim import DirectoryUser
+
 JC_URL = "https://jc.test"
 API_KEY = "jc-test-key-0123456789"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -50,3 +52,23 @@ def jc_user(**overrides: Any) -> dict[str, Any]:
 def sent_json(route: respx.Route) -> Any:
     """The JSON body of the last request that reached `route`."""
     return json.loads(route.calls.last.request.content)
+
+
+# Two Entra users as the seed's mappings deliver them (mailNickname -> userName, UPN -> email).
+ALICE = DirectoryUser(
+    object_id="0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+    mail_nickname="alice.smith",
+    upn="alice.smith@contoso.com",
+    given_name="Alice",
+    surname="Smith",
+    job_title="Engineer",
+    department="R&D",
+)
+BOB = DirectoryUser(
+    object_id="7d420df3-9995-4831-a406-ecf8166f5f6a",
+    mail_nickname="bob.jones",
+    upn="bob.jones@contoso.com",
+    given_name="Bob",
+    surname="Jones",
+    job_title="CTO",
+)

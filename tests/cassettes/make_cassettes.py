@@ -26,32 +26,16 @@ import httpx
 from scim_proxy.app import create_app, make_jumpcloud_client
 from scim_proxy.demo import play
 from scim_proxy.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
-from scim_proxy.entra_sim import ENT, DirectoryUser, EntraClient
+from scim_proxy.entra_sim import ENT, EntraClient
 from scim_proxy.servers import serve_in_thread
 from scim_proxy.settings import Settings
+
+from ..helpers import ALICE, BOB
 
 HERE = Path(__file__).parent
 PROXY = "https://scim-proxy.contoso.com"
 EMULATOR = "https://jumpcloud.emulator"
 PROBE_GUID = "3f2c8a14-6d0e-4b6e-9b1a-2f4e8c7d9a10"  # Test Connection's random GUID, fixed here
-ALICE = DirectoryUser(
-    object_id="0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
-    mail_nickname="alice.smith",
-    upn="alice.smith@contoso.com",
-    given_name="Alice",
-    surname="Smith",
-    job_title="Engineer",
-    department="R&D",
-)
-BOB = DirectoryUser(
-    object_id="7d420df3-9995-4831-a406-ecf8166f5f6a",
-    mail_nickname="bob.jones",
-    upn="bob.jones@contoso.com",
-    given_name="Bob",
-    surname="Jones",
-    job_title="CTO",
-)
-
 Flow = Callable[[httpx.AsyncClient], Awaitable[None]]
 
 

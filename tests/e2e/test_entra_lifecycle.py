@@ -7,25 +7,8 @@ import pytest
 
 from scim_proxy.entra_sim import ENT, DirectoryUser, EntraClient
 
+from ..helpers import ALICE, BOB
 from .conftest import Stack
-
-ALICE = DirectoryUser(
-    object_id="0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
-    mail_nickname="alice.smith",
-    upn="alice.smith@contoso.com",
-    given_name="Alice",
-    surname="Smith",
-    job_title="Engineer",
-    department="R&D",
-)
-BOB = DirectoryUser(
-    object_id="7d420df3-9995-4831-a406-ecf8166f5f6a",
-    mail_nickname="bob.jones",
-    upn="bob.jones@contoso.com",
-    given_name="Bob",
-    surname="Jones",
-    job_title="CTO",
-)
 
 
 def _jc(stack: Stack, username: str) -> dict[str, object]:
