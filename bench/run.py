@@ -13,22 +13,18 @@ import argparse
 import importlib.util
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 
 from . import report, workload
+from .processes import ROOT, Server, child_env, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 # way -> (server kind or None for direct, upstream client, request form)
 WAYS: dict[str, tuple[str | None, str, str]] = {
     "direct": (None, "", "jc"),
@@ -40,63 +36,6 @@ WAYS: dict[str, tuple[str | None, str, str]] = {
 }
 # ways whose client library is optional (issue 6 point 4), and the module each needs
 _NEEDS = {"proxy-aiohttp": "httpx_aiohttp", "fwd-httpx-aiohttp": "httpx_aiohttp", "fwd-aiohttp": "aiohttp"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
-
-
-class Server:
-    """One uvicorn process; `started_s` is the time from spawn to its health URL answering 200."""
-
-    def __init__(self, name: str, argv: list[str], health: str, *, log: Path, timeout: float = 30.0) -> None:
-        self.name = name
-        began = time.perf_counter()
-        self.proc = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
-            argv, env=_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("ab")
-        )
-        deadline = began + timeout
-        while True:
-            try:
-                if httpx.get(health, timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if self.proc.poll() is not None or time.perf_counter() > deadline:
-                raise RuntimeError(f"{name} did not start; see {log}")
-            time.sleep(0.005)
-        self.started_s = time.perf_counter() - began
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def peak_rss_mb(self) -> float:
-        with open(f"/proc/{self.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-        return round(psutil.Process(self.pid).memory_info().rss / 1_048_576, 1)
-
-    def rss_mb(self) -> float:
-        return round(psutil.Process(self.pid).memory_info().rss / 1_048_576, 2)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
 
 
 class Bench:
@@ -112,7 +51,7 @@ class Bench:
     # -- processes -------------------------------------------------------------------------------
 
     def _spawn(self, name: str, kind: str, *extra: str, profile: str = "") -> tuple[Server, str]:
-        port = _free_port()
+        port = free_port()
         argv = [sys.executable, "-m", "bench.serve", kind, "--port", str(port), *extra]
         argv += ["--loop", self.args.loop, "--http", self.args.http]
         if profile:
@@ -168,7 +107,7 @@ class Bench:
         spec_path.write_text(json.dumps(spec))
         subprocess.run(  # noqa: S603 -- our own interpreter and module
             [sys.executable, "-m", "bench.loadgen", str(spec_path), str(out_path)],
-            env=_env(),
+            env=child_env(),
             cwd=ROOT,
             check=True,
             timeout=self.args.run_timeout,
@@ -271,7 +210,7 @@ class Bench:
         """Spawn `python -m scim_proxy serve` (the production CLI) and time /healthz, a few times."""
         times = []
         for _ in range(self.args.startup_runs):
-            port = _free_port()
+            port = free_port()
             argv = [sys.executable, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", self.emu]
             server = Server("startup", argv, f"http://127.0.0.1:{port}/healthz", log=self.out / "servers.log")
             times.append(server.started_s)

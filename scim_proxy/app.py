@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from starlette.applications import Starlette
@@ -16,7 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from . import upstream
 from .endpoints import discovery, groups, users
 from .errors import FeatureDisabled, ProxyError
-from .jumpcloud import JumpCloudClient, RetryPolicy
+from .jumpcloud import CookielessTransport, JumpCloudClient, RetryPolicy
 from .metrics import Metrics
 from .middleware import RequestContextMiddleware, RequestObserver
 from .recording import CassetteWriter, RecordingMiddleware
@@ -142,11 +143,14 @@ def make_jumpcloud_client(
     """
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
     kind = upstream_client or settings.upstream_client
-    if transport is None and kind == "aiohttp":
-        transport = AiohttpTransport(limits=limits)
+    if transport is None:
+        if kind == "aiohttp":
+            transport = AiohttpTransport(limits=limits, client=lambda: _aiohttp_session(limits))
+        else:
+            transport = httpx.AsyncHTTPTransport(limits=limits)
     http = httpx.AsyncClient(
         base_url=settings.jumpcloud_url,
-        transport=transport,
+        transport=CookielessTransport(transport),
         timeout=httpx.Timeout(settings.upstream_timeout, connect=min(5.0, settings.upstream_timeout)),
         limits=limits,
         follow_redirects=False,  # a redirect could lead the API key to another host
@@ -162,6 +166,12 @@ def make_jumpcloud_client(
     return JumpCloudClient(
         http, retry=retry, limiter=limiter, upstream_timeout=settings.upstream_timeout, on_call=on_call
     )
+
+
+def _aiohttp_session(limits: httpx.Limits) -> aiohttp.ClientSession:
+    """aiohttp's session for the transport, without a cookie jar (see CookielessTransport)."""
+    connector = aiohttp.TCPConnector(limit=limits.max_connections or 100, keepalive_timeout=limits.keepalive_expiry)
+    return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
 
 def app_from_env() -> Starlette:

@@ -49,6 +49,26 @@ class RetryPolicy:
     retry_after_cap: float = 10.0
 
 
+class CookielessTransport(httpx.AsyncBaseTransport):
+    """Drops `Set-Cookie` from JumpCloud's answers before httpx's cookie jar sees them.
+
+    One client serves every API key: a cookie JumpCloud set for one admin's key must never
+    ride along with another's request. (It also spares parsing cookies on every answer.)
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if "set-cookie" in response.headers:
+            del response.headers["set-cookie"]
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class _RetryableStatus(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(response.status_code)

@@ -208,3 +208,17 @@ async def test_exhausted_retries_on_5xx_answer_503_with_retry_after(
 
     assert (503, "503", 3) == (resp.status_code, resp.json()["status"], route.call_count)
     assert int(resp.headers["retry-after"]) >= 1
+
+
+async def test_cookies_from_jumpcloud_never_ride_along(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A cookie JumpCloud sets while serving one API key is not sent with the next request (any key)."""
+    route = jc.get(f"/api/systemusers/{USER_ID}")
+    route.side_effect = [
+        httpx.Response(200, json=jc_user(), headers={"set-cookie": "session=admin-a; Path=/"}),
+        httpx.Response(200, json=jc_user()),
+    ]
+
+    await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+    await client.get(f"/scim/v2/Users/{USER_ID}", headers={"Authorization": "Bearer another-admin-key"})
+
+    assert "cookie" not in route.calls.last.request.headers
