@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -19,7 +18,7 @@ from .endpoints import discovery, groups, users
 from .errors import FeatureDisabled, ProxyError
 from .jumpcloud import CookielessTransport, JumpCloudClient, RetryPolicy
 from .metrics import Metrics
-from .middleware import RequestContextMiddleware, RequestObserver
+from .middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
 from .recording import CassetteWriter, RecordingMiddleware
 from .responses import http_error_handler, proxy_error_handler, unexpected_error_handler
 from .settings import Settings
@@ -72,14 +71,19 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        owned = None
+        pending: asyncio.Future[JumpCloudClient] | None = None
         if app.state.jumpcloud is None:
-            owned = make_jumpcloud_client(settings, on_call=metrics.upstream_call)
-            app.state.jumpcloud = owned
+            # Built off the event loop (aiohttp takes ~0.5 s to import): /healthz answers at once,
+            # /readyz and SCIM requests wait for the client (UpstreamClientGate).
+            pending = asyncio.ensure_future(
+                asyncio.to_thread(make_jumpcloud_client, settings, on_call=metrics.upstream_call)
+            )
+            app.state.jumpcloud_pending = pending
         try:
             yield
         finally:
-            if owned is not None:
+            if pending is not None:
+                owned = await pending
                 await owned.aclose()
                 app.state.jumpcloud = None
 
@@ -93,6 +97,7 @@ def create_app(
                 on_start=[metrics.request_started],
                 record=bool(settings.record_path),
             ),
+            Middleware(UpstreamClientGate),
             # `serve --record`: inside RequestContextMiddleware, so it shares that request's
             # UpstreamStats (and its recorded JumpCloud exchanges) and request id.
             *(
@@ -145,6 +150,8 @@ def make_jumpcloud_client(
     kind = upstream_client or settings.upstream_client
     if transport is None:
         if kind == "aiohttp":
+            from httpx_aiohttp import AiohttpTransport  # imported here: it is slow, see lifespan
+
             transport = AiohttpTransport(limits=limits, client=lambda: _aiohttp_session(limits))
         else:
             transport = httpx.AsyncHTTPTransport(limits=limits)
@@ -168,8 +175,10 @@ def make_jumpcloud_client(
     )
 
 
-def _aiohttp_session(limits: httpx.Limits) -> aiohttp.ClientSession:
+def _aiohttp_session(limits: httpx.Limits) -> Any:
     """aiohttp's session for the transport, without a cookie jar (see CookielessTransport)."""
+    import aiohttp
+
     connector = aiohttp.TCPConnector(limit=limits.max_connections or 100, keepalive_timeout=limits.keepalive_expiry)
     return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 

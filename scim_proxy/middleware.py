@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -91,3 +92,22 @@ def _request_id(scope: Scope) -> str:
             if _REQUEST_ID.match(candidate):
                 return candidate
     return uuid.uuid4().hex
+
+
+class UpstreamClientGate:
+    """Holds SCIM requests until the lifespan's JumpCloud client exists; probes pass straight through.
+
+    The client is built off the event loop (its transport is slow to import), so liveness
+    answers immediately after start-up while requests that need JumpCloud wait for it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in _QUIET_PATHS:
+            state = scope["app"].state
+            pending = getattr(state, "jumpcloud_pending", None)
+            if state.jumpcloud is None and pending is not None:
+                state.jumpcloud = await asyncio.shield(pending)
+        await self.app(scope, receive, send)

@@ -63,6 +63,10 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     """Readiness: the lifespan has run (the upstream client exists); never calls JumpCloud."""
-    if getattr(request.app.state, "jumpcloud", None) is None or getattr(request.app.state, "stopping", False):
+    state = request.app.state
+    pending = getattr(state, "jumpcloud_pending", None)
+    if getattr(state, "jumpcloud", None) is None and pending is not None and pending.done():
+        state.jumpcloud = pending.result()
+    if getattr(state, "jumpcloud", None) is None or getattr(state, "stopping", False):
         return PlainTextResponse("starting", status_code=503)
     return PlainTextResponse("ready")

@@ -98,3 +98,36 @@ async def test_key_limiter_bounds_in_flight_calls_and_queue() -> None:
 
     assert 2 == peak[0]
     assert 0 == limiter.in_flight()
+
+
+def test_liveness_answers_before_the_upstream_client_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the JumpCloud client is still being built, /healthz is 200, /readyz 503, and SCIM requests wait."""
+    import scim_proxy.app as app_module
+
+    release = threading.Event()
+    real = app_module.make_jumpcloud_client
+
+    def slow_client(*args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "make_jumpcloud_client", slow_client)
+    emulator = create_emulator_app(EmulatorConfig())
+    with serve_in_thread(emulator) as jc_url, serve_in_thread(create_app(Settings(jumpcloud_url=jc_url))) as url:
+        early = (httpx.get(f"{url}/healthz").status_code, httpx.get(f"{url}/readyz").status_code)
+        waiting: list[int] = []
+        request = threading.Thread(
+            target=lambda: waiting.append(
+                httpx.get(
+                    f"{url}/scim/v2/Users", params={"filter": 'userName eq "x"'}, headers=AUTH, timeout=10
+                ).status_code
+            )
+        )
+        request.start()
+        request.join(timeout=0.3)
+        assert not waiting  # held by the gate, not failed
+        release.set()
+        request.join(timeout=10)
+        late = httpx.get(f"{url}/readyz").status_code
+
+    assert ((200, 503), [200], 200) == (early, waiting, late)
