@@ -69,6 +69,19 @@ class CookielessTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+@attrs.frozen
+class _Call:
+    """One logical JumpCloud call, as every attempt of it is sent."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    params: Mapping[str, str] | None
+    content: bytes | None
+    body: Any  # the JSON value of `content`, kept for the recorder
+    operation: str
+
+
 class _RetryableStatus(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(response.status_code)
@@ -123,18 +136,20 @@ class JumpCloudClient:
         content = None if body is None else json.dumps(body).encode()
         if content is not None:
             headers["content-type"] = "application/json"
-        call = (method, path, headers, params, content, body, operation)
+        call = _Call(method, path, headers, params, content, body, operation)
         # The first attempt goes straight out: most calls succeed, and setting up the retry
         # machinery for each of them cost ~5 % of a request's CPU. A retryable failure is then
         # handed to stamina as its first attempt, so the attempt count and backoff are unchanged.
         try:
-            return check(await self._attempt(*call), operation)
+            response = await self._attempt(call)
         except _RetryableStatus as exc:
             first: Exception = exc
         except UpstreamUnavailable as exc:
             if not is_transport_failure(exc):
                 raise
             first = exc
+        else:
+            return check(response, operation)  # outside the try: a 500 or 4xx is not retried
         stats = upstream.current()
         failure: Exception | None = first
         try:
@@ -152,23 +167,14 @@ class JumpCloudClient:
                         failure = None
                         raise replay
                     stats.retries += 1
-                    response = await self._attempt(*call)
+                    response = await self._attempt(call)
         except _RetryableStatus as exc:
             raise final_error(exc.response, operation) from None
         return check(response, operation)
 
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        params: Mapping[str, str] | None,
-        content: bytes | None,
-        body: Any,
-        operation: str,
-    ) -> httpx.Response:
+    async def _attempt(self, call: _Call) -> httpx.Response:
         """One exchange; a status worth retrying comes out as _RetryableStatus."""
-        response = await self._once(method, path, headers, params, content, body, operation)
+        response = await self._once(call)
         if response.status_code in RETRYABLE_STATUSES:
             raise _RetryableStatus(response)
         return response
@@ -195,61 +201,49 @@ class JumpCloudClient:
 
         return hook
 
-    async def _once(
-        self,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        params: Mapping[str, str] | None,
-        content: bytes | None,
-        body: Any,
-        operation: str,
-    ) -> httpx.Response:
+    async def _once(self, call: _Call) -> httpx.Response:
         stats = upstream.current()
         remaining = stats.remaining()
         if remaining <= 0:
-            raise UpstreamTimeout(f"No time left to call JumpCloud for {operation}")
-        timeout = min(self._timeout, remaining)
+            raise UpstreamTimeout(f"No time left to call JumpCloud for {call.operation}")
         started, wall = time.monotonic(), time.time()
-        async with self._limiter.slot(headers["x-api-key"]):
+        async with self._limiter.slot(call.headers["x-api-key"]):  # a full queue raises before anything is sent
             try:
                 response = await self._http.request(
-                    method, path, params=params, content=content, headers=headers, timeout=timeout
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    content=call.content,
+                    headers=call.headers,
+                    timeout=min(self._timeout, remaining),
                 )
                 await response.aread()
             except httpx.TimeoutException as exc:
-                self._account(stats, method, path, params, body, None, None, started, wall)
-                raise UpstreamTimeout(f"JumpCloud did not answer {operation} in time") from exc
+                self._account(stats, call, None, started, wall)
+                raise UpstreamTimeout(f"JumpCloud did not answer {call.operation} in time") from exc
             except httpx.TransportError as exc:
-                self._account(stats, method, path, params, body, None, None, started, wall)
-                raise UpstreamUnavailable(f"JumpCloud could not be reached for {operation}") from exc
-        self._account(stats, method, path, params, body, response.status_code, response, started, wall)
+                self._account(stats, call, None, started, wall)
+                raise UpstreamUnavailable(f"JumpCloud could not be reached for {call.operation}") from exc
+        self._account(stats, call, response, started, wall)
         return response
 
     def _account(
-        self,
-        stats: upstream.UpstreamStats,
-        method: str,
-        path: str,
-        params: Mapping[str, str] | None,
-        body: Any,
-        status: int | None,
-        response: httpx.Response | None,
-        started: float,
-        wall: float,
+        self, stats: upstream.UpstreamStats, call: _Call, response: httpx.Response | None, started: float, wall: float
     ) -> None:
+        """Count one exchange (or one that got no answer) for the log, the metrics and the recorder."""
         elapsed = time.monotonic() - started
+        status = response.status_code if response is not None else None
         stats.calls += 1
         stats.seconds += elapsed
         for observer in self._call_observers:
-            observer(method, path, status, elapsed)
+            observer(call.method, call.path, status, elapsed)
         if stats.exchanges is not None:
             stats.exchanges.append(
                 upstream.UpstreamCall(
-                    method=method,
-                    path=path,
-                    query=str(httpx.QueryParams(params or {})),
-                    request_body=body,
+                    method=call.method,
+                    path=call.path,
+                    query=str(httpx.QueryParams(call.params or {})),
+                    request_body=call.body,
                     status=status,
                     response_body=json_or_text(response),
                     seconds=elapsed,

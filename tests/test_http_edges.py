@@ -222,3 +222,12 @@ async def test_cookies_from_jumpcloud_never_ride_along(client: httpx.AsyncClient
     await client.get(f"/scim/v2/Users/{USER_ID}", headers={"Authorization": "Bearer another-admin-key"})
 
     assert "cookie" not in route.calls.last.request.headers
+
+
+async def test_upstream_500_is_not_retried(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A JumpCloud 500 (not in the retry list) is answered 502 after one call."""
+    route = jc.get(f"/api/systemusers/{USER_ID}").respond(500, json={"message": "boom"})
+
+    resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert (502, 1) == (resp.status_code, route.call_count)
