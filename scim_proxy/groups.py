@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -159,7 +160,25 @@ def to_scim_group(group: JcGroup, members: list[str] | tuple[str, ...] | None, *
     if members is not None:
         resource["members"] = [{"value": uid, "$ref": f"{base}/Users/{uid}", "type": "User"} for uid in members]
     resource["meta"] = {"resourceType": "Group", "location": f"{base}/Groups/{group.id}"}
+    created = objectid_time(group.id)
+    if created is not None:
+        resource["meta"].update(created=created, lastModified=created)
     return resource
+
+
+def objectid_time(object_id: str) -> str | None:
+    """When a JumpCloud object was created, from its ObjectId (first 4 bytes: Unix seconds).
+
+    Groups carry no timestamps of their own; like users' meta.lastModified, we report the
+    creation time for both. None for an id that is not 24 hexadecimal characters.
+    """
+    if len(object_id) != 24:
+        return None
+    try:
+        seconds = int(object_id[:8], 16)
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 # -- filters ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from scim_proxy.groups import (
     description_with,
     group_matches,
     jc_group,
+    objectid_time,
     parse_group,
     parse_group_filter,
     parse_group_patch,
@@ -191,7 +192,12 @@ def test_scim_group_shape() -> None:
         "externalId": "e1",
         "displayName": "Sales",
         "members": [{"value": B, "$ref": f"https://p/scim/v2/Users/{B}", "type": "User"}],
-        "meta": {"resourceType": "Group", "location": f"https://p/scim/v2/Groups/{A}"},
+        "meta": {
+            "resourceType": "Group",
+            "location": f"https://p/scim/v2/Groups/{A}",
+            "created": "2023-07-14T03:29:03.000Z",  # from the ObjectId
+            "lastModified": "2023-07-14T03:29:03.000Z",
+        },
     } == to_scim_group(group, [B], base="https://p/scim/v2")
     assert "members" not in to_scim_group(group, None, base="https://p/scim/v2")
 
@@ -232,3 +238,16 @@ def test_unknown_user_failure_is_invalid_value() -> None:
 
     assert (InvalidValue, "invalidValue") == (type(error), error.scim_type)
     assert B in str(error) and "no JumpCloud user has that id" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("object_id", "expected"),
+    [
+        ("6026da081f24755306c2ee0d", "2021-02-12T19:42:00.000Z"),  # the HAR's group, recorded that day
+        ("not-an-object-id-at-all!", None),
+        ("6026da08", None),
+    ],
+)
+def test_objectid_time(object_id: str, expected: str | None) -> None:
+    """A group's creation time is read from its ObjectId; anything else has none."""
+    assert expected == objectid_time(object_id)

@@ -73,7 +73,12 @@ async def test_find_by_display_name_without_members_is_one_call(client: httpx.As
                 "id": GID,
                 "externalId": "entra-1",
                 "displayName": "Sales",
-                "meta": {"resourceType": "Group", "location": f"http://proxy.test/scim/v2/Groups/{GID}"},
+                "meta": {
+                    "resourceType": "Group",
+                    "location": f"http://proxy.test/scim/v2/Groups/{GID}",
+                    "created": "2021-02-12T19:42:00.000Z",
+                    "lastModified": "2021-02-12T19:42:00.000Z",
+                },
             }
         ],
     } == resp.json()
