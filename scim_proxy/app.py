@@ -16,7 +16,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from . import upstream
 from .endpoints import discovery, groups, users
 from .errors import FeatureDisabled, ProxyError
-from .jumpcloud import CookielessTransport, JumpCloudClient, RetryPolicy
+from .jc_responses import CookielessTransport
+from .jumpcloud import JumpCloudClient, RetryPolicy
 from .metrics import Metrics
 from .middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
 from .recording import CassetteWriter, RecordingMiddleware

@@ -1,4 +1,4 @@
-"""Pure: SCIM Groups <-> JumpCloud v2 user groups, group filters, and group PATCH in both Entra dialects.
+"""Pure: SCIM Groups <-> JumpCloud v2 user groups, and group filters.
 
 Rules:
 - `displayName` is the JumpCloud `name`; `members` are direct user members, by JumpCloud user id
@@ -9,9 +9,7 @@ Rules:
   is kept. The description is not a documented v2 filter field, so `externalId eq` is answered by
   scanning the group list.
 - A JumpCloud PUT is a full update, so every group field we do not manage is sent back unchanged.
-- PATCH: `op` in any case; `displayName`, `externalId` and `members` by path or in a no-path
-  value object; members added and removed by `value` arrays (several per op) or removed by a
-  `members[value eq "id"]` path without a value; `replace members` sets the whole list.
+- Group PATCH lives in group_patch.py.
 """
 
 from __future__ import annotations
@@ -23,15 +21,13 @@ from typing import Any
 
 import attrs
 
-from .errors import InvalidFilter, InvalidPath, InvalidValue, NoTarget
+from .errors import InvalidFilter, InvalidValue
 from .filters import eq_pairs
-from .patch import _operation, _operations  # the PatchOp envelope rules are the same for Users and Groups
 from .schema import CORE_GROUP
 
 EXTERNAL_ID_MARKER = "scimExternalId="
 USER_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 _GROUP_PREFIX = CORE_GROUP.lower() + ":"
-_MEMBER_FILTER = re.compile(r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\](?:\.value)?$', re.IGNORECASE)
 _MAX_DESCRIPTION = 1024
 # Fields of UserGroupPut that a full update would reset if we left them out.
 _CARRIED = ("email", "attributes", "membershipMethod", "memberQuery", "memberQueryExemptions")
@@ -78,11 +74,11 @@ def parse_group(body: Any) -> GroupInput:
     """The attributes we keep from a POST or PUT body; keys match case-insensitively."""
     if not isinstance(body, Mapping):
         raise InvalidValue("A Group must be a JSON object")
-    folded = {_canonical(str(k)): v for k, v in body.items()}
+    folded = {canonical_path(str(k)): v for k, v in body.items()}
     members = folded.get("members")
     return GroupInput(
-        display_name=_display_name(folded.get("displayname")),
-        external_id=_external_id(folded.get("externalid")),
+        display_name=display_name_of(folded.get("displayname")),
+        external_id=external_id_of(folded.get("externalid")),
         members=None if members is None else member_ids(members, where="members"),
     )
 
@@ -93,24 +89,24 @@ def member_ids(value: Any, *, where: str) -> tuple[str, ...]:
     ids: dict[str, None] = {}
     for item in items:
         raw = {str(k).lower(): v for k, v in item.items()}.get("value") if isinstance(item, Mapping) else item
-        ids[_user_id(raw, where=where)] = None
+        ids[user_id_of(raw, where=where)] = None
     return tuple(ids)
 
 
-def _user_id(raw: Any, *, where: str) -> str:
+def user_id_of(raw: Any, *, where: str) -> str:
     if not isinstance(raw, str) or not USER_ID.match(raw):
         shown = raw[:64] if isinstance(raw, str) else raw
         raise InvalidValue(f"{where}: {shown!r} is not a JumpCloud user id (24 hexadecimal characters)")
     return raw.lower()
 
 
-def _display_name(value: Any) -> str:
+def display_name_of(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue("displayName is required and must be a non-empty string")
     return value
 
 
-def _external_id(value: Any) -> str | None:
+def external_id_of(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or EXTERNAL_ID_MARKER in value or len(value) > 256:
@@ -118,7 +114,7 @@ def _external_id(value: Any) -> str | None:
     return value
 
 
-def _canonical(path: str) -> str:
+def canonical_path(path: str) -> str:
     return path.strip().lower().removeprefix(_GROUP_PREFIX)
 
 
@@ -199,7 +195,7 @@ def parse_group_filter(text: str) -> tuple[GroupTerm, ...]:
     """The `eq` terms of a /Groups filter; InvalidFilter for other attributes or syntax."""
     terms = []
     for path, value, _ in eq_pairs(text):
-        attribute = _FILTERABLE.get(_canonical(path))
+        attribute = _FILTERABLE.get(canonical_path(path))
         if attribute is None:
             raise InvalidFilter(f"Filtering Groups on '{path}' is not supported; use displayName, externalId or id")
         terms.append(GroupTerm(attribute, value))
@@ -215,101 +211,3 @@ def group_matches(group: JcGroup, terms: tuple[GroupTerm, ...]) -> bool:
         elif (group.id if term.attribute == "id" else group.external_id) != term.value:
             return False
     return True
-
-
-# -- PATCH ------------------------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class MemberPlan:
-    """Member changes: `replace` (the whole list) when set, then `add` and `remove` are empty."""
-
-    add: tuple[str, ...] = ()
-    remove: tuple[str, ...] = ()
-    replace: tuple[str, ...] | None = None
-
-
-@attrs.frozen(kw_only=True)
-class GroupPatch:
-    """What a group PatchOp asks for, operations applied in order."""
-
-    display_name: str | None = None
-    sets_external_id: bool = False
-    external_id: str | None = None
-    members: MemberPlan = MemberPlan()
-    ignored: tuple[str, ...] = ()
-
-
-class _Builder:
-    def __init__(self) -> None:
-        self.fields: dict[str, Any] = {}
-        self.add: dict[str, None] = {}
-        self.remove: dict[str, None] = {}
-        self.replace: dict[str, None] | None = None
-        self.ignored: list[str] = []
-
-    def members(self, op: str, ids: tuple[str, ...]) -> None:
-        if op == "replace":
-            self.replace, self.add, self.remove = dict.fromkeys(ids), {}, {}
-            return
-        for uid in ids:
-            if self.replace is not None:  # after a replace, later ops edit the replacement list
-                if op == "add":
-                    self.replace[uid] = None
-                else:
-                    self.replace.pop(uid, None)
-            elif op == "add":
-                self.add[uid] = None
-                self.remove.pop(uid, None)
-            else:
-                self.remove[uid] = None
-                self.add.pop(uid, None)
-
-    def attribute(self, op: str, key: str, value: Any, path: str) -> None:
-        if key == "displayname":
-            if op == "remove":
-                raise InvalidValue("displayName is required and cannot be removed")
-            self.fields["display_name"] = _display_name(value)
-        elif key == "externalid":
-            self.fields["external_id"] = None if op == "remove" else _external_id(value)
-            self.fields["sets_external_id"] = True
-        elif key == "members":
-            if op == "remove" and value is None:
-                self.members("replace", ())  # RFC 7644 3.5.2.2: no filter, no value: all members go
-            else:
-                self.members(op, member_ids(value if value is not None else [], where=path))
-        else:
-            self.ignored.append(path)
-
-    def build(self) -> GroupPatch:
-        replace = None if self.replace is None else tuple(self.replace)
-        plan = MemberPlan(add=tuple(self.add), remove=tuple(self.remove), replace=replace)
-        return GroupPatch(members=plan, ignored=tuple(self.ignored), **self.fields)
-
-
-def parse_group_patch(body: Any) -> GroupPatch:
-    """Every change a group PatchOp asks for; paths we do not keep are listed as ignored."""
-    builder = _Builder()
-    for index, operation in enumerate(_operations(body)):
-        op, path, value, has_value = _operation(operation, index)
-        if path is None:
-            if op == "remove":
-                raise NoTarget(f"Operations[{index}]: remove needs a path")
-            if not isinstance(value, Mapping):
-                raise InvalidValue(f"Operations[{index}]: an {op} without a path needs an object value")
-            for key, item in value.items():
-                builder.attribute(op, _canonical(str(key)), item, str(key))
-            continue
-        key = _canonical(path)
-        filtered = _MEMBER_FILTER.match(key)
-        if filtered:
-            if op != "remove":
-                raise InvalidPath(f"Operations[{index}]: '{path}' can only be removed; add members by value")
-            builder.members("remove", (_user_id(filtered[1], where=path),))
-        elif "[" in key:
-            raise InvalidPath(f'Operations[{index}]: only members[value eq "<id>"] filters are supported')
-        elif op != "remove" and not has_value:
-            raise InvalidValue(f"Operations[{index}]: {op} of '{path}' needs a value")
-        else:
-            builder.attribute(op, key, value, path)
-    return builder.build()

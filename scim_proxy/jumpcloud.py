@@ -28,7 +28,14 @@ from .errors import (
     UpstreamUnavailable,
 )
 from .jc_models import JcPage, JcUser
-from .jc_responses import RETRYABLE_STATUSES, check, final_error, is_transport_failure, json_or_text, retry_after
+from .jc_responses import (
+    RETRYABLE_STATUSES,
+    check,
+    final_error,
+    is_transport_failure,
+    json_or_text,
+    retry_after,
+)
 
 _T = TypeVar("_T")
 
@@ -47,26 +54,6 @@ class RetryPolicy:
     wait_initial: float = 0.2
     wait_max: float = 5.0
     retry_after_cap: float = 10.0
-
-
-class CookielessTransport(httpx.AsyncBaseTransport):
-    """Drops `Set-Cookie` from JumpCloud's answers before httpx's cookie jar sees them.
-
-    One client serves every API key: a cookie JumpCloud set for one admin's key must never
-    ride along with another's request. (It also spares parsing cookies on every answer.)
-    """
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
-        if "set-cookie" in response.headers:
-            del response.headers["set-cookie"]
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 @attrs.frozen

@@ -26,11 +26,11 @@ MAX_OPERATIONS = 1000
 
 def parse_patch(body: Any) -> Parsed:
     """Every change a PatchOp asks for, in order; paths we do not keep are listed as ignored."""
-    operations = _operations(body)
+    operations = patch_operations(body)
     changes: list[Change] = []
     ignored: list[str] = []
     for index, operation in enumerate(operations):
-        op, path, value, has_value = _operation(operation, index)
+        op, path, value, has_value = patch_operation(operation, index)
         if op == "remove":
             changes.extend(_remove(path, index, ignored))
         elif path is None:
@@ -46,7 +46,7 @@ def parse_patch(body: Any) -> Parsed:
     return Parsed(changes=tuple(changes), ignored=tuple(ignored))
 
 
-def _operations(body: Any) -> list[Any]:
+def patch_operations(body: Any) -> list[Any]:
     if not isinstance(body, Mapping):
         raise InvalidSyntax("The request body must be a JSON object (a SCIM PatchOp)")
     folded = {str(k).lower(): v for k, v in body.items()}
@@ -58,7 +58,7 @@ def _operations(body: Any) -> list[Any]:
     return operations
 
 
-def _operation(operation: Any, index: int) -> tuple[str, str | None, Any, bool]:
+def patch_operation(operation: Any, index: int) -> tuple[str, str | None, Any, bool]:
     if not isinstance(operation, Mapping):
         raise InvalidSyntax(f"Operations[{index}] must be an object")
     folded = {str(k).lower(): v for k, v in operation.items()}

@@ -16,16 +16,15 @@ from scim_proxy.errors import (
     Throttled,
     UpstreamBusy,
 )
+from scim_proxy.group_patch import MemberPlan, parse_group_patch
 from scim_proxy.groups import (
     GroupTerm,
-    MemberPlan,
     description_with,
     group_matches,
     jc_group,
     objectid_time,
     parse_group,
     parse_group_filter,
-    parse_group_patch,
     put_body,
     to_scim_group,
 )

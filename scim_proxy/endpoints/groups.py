@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from .. import groups
 from ..errors import Conflict, NotFound, UpstreamUnavailable
+from ..group_patch import parse_group_patch
 from ..groups import GroupInput, JcGroup
 from ..jumpcloud import Credentials
 from ..jumpcloud_groups import JumpCloudGroups, member_failure_error
@@ -193,7 +194,7 @@ async def patch_group(request: Request) -> Response:
     auth = credentials_from(request)
     params = list_params(dict(request.query_params))  # a bad parameter is refused before any call
     body = await read_json(request)
-    patch = groups.parse_group_patch(body)
+    patch = parse_group_patch(body)
     if patch.ignored:
         log.info("attributes_ignored", paths=list(patch.ignored)[:20], resource="Group")
     jcg = _groups(request)
