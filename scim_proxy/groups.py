@@ -182,13 +182,19 @@ def objectid_time(object_id: str) -> str | None:
 
 @attrs.frozen
 class GroupTerm:
-    """`attribute eq value`, attribute one of "id", "displayName", "externalId"."""
+    """`attribute eq value`, attribute one of "id", "displayName", "externalId", "members"."""
 
     attribute: str
     value: str
 
 
-_FILTERABLE = {"id": "id", "displayname": "displayName", "externalid": "externalId"}
+_FILTERABLE = {
+    "id": "id",
+    "displayname": "displayName",
+    "externalid": "externalId",
+    "members": "members",  # a membership check: `id eq "<group>" and members eq "<user>"`
+    "members.value": "members",
+}
 
 
 def parse_group_filter(text: str) -> tuple[GroupTerm, ...]:
@@ -197,14 +203,22 @@ def parse_group_filter(text: str) -> tuple[GroupTerm, ...]:
     for path, value, _ in eq_pairs(text):
         attribute = _FILTERABLE.get(canonical_path(path))
         if attribute is None:
-            raise InvalidFilter(f"Filtering Groups on '{path}' is not supported; use displayName, externalId or id")
+            raise InvalidFilter(
+                f"Filtering Groups on '{path}' is not supported; use displayName, externalId, id or members"
+            )
         terms.append(GroupTerm(attribute, value))
+    if terms and all(t.attribute == "members" for t in terms):
+        # Answering it would read every group's member list: ask which group as well.
+        raise InvalidFilter("'members eq' needs a group too: combine it with id, displayName or externalId eq")
     return tuple(terms)
 
 
 def group_matches(group: JcGroup, terms: tuple[GroupTerm, ...]) -> bool:
-    """Whether `group` satisfies every term: displayName ignoring case (caseExact false), the others exactly."""
+    """Whether `group` satisfies every term but `members` (checked against the member list by the caller):
+    displayName ignoring case (caseExact false), the others exactly."""
     for term in terms:
+        if term.attribute == "members":
+            continue
         if term.attribute == "displayName":
             if group.name.casefold() != term.value.casefold():
                 return False

@@ -467,3 +467,29 @@ async def test_delete_is_204(client: httpx.AsyncClient, jc: respx.Router, status
     resp = await client.delete(f"/scim/v2/Groups/{GID}", headers=AUTH)
 
     assert (204, 1) == (resp.status_code, route.call_count)
+
+
+@pytest.mark.parametrize(("member", "found"), [(U2, 1), (U3, 0)])
+async def test_membership_check_reads_the_group_and_its_members(
+    client: httpx.AsyncClient, jc: respx.Router, member: str, found: int
+) -> None:
+    """`id eq "<group>" and members eq "<user>"` reads that group and its members: one result only for a member."""
+    get = jc.get(f"{GROUPS}/{GID}").respond(200, json=jc_group())
+    listed = jc.get(MEMBERS).respond(200, json=members_page(U1, U2), headers={"x-total-count": "2"})
+
+    resp = await client.get(
+        "/scim/v2/Groups",
+        params={"filter": f'id eq "{GID}" and members eq "{member}"', "attributes": "id"},
+        headers=AUTH,
+    )
+
+    assert (200, found) == (resp.status_code, resp.json()["totalResults"])
+    assert (1, 1) == (get.call_count, listed.call_count)
+
+
+async def test_membership_check_without_a_group_is_invalid_filter(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """`members eq` alone would read every group's members: 400 invalidFilter, no upstream call."""
+    resp = await client.get("/scim/v2/Groups", params={"filter": f'members eq "{U1}"'}, headers=AUTH)
+
+    assert (400, "invalidFilter") == (resp.status_code, resp.json()["scimType"])
+    assert 0 == len(jc.calls)

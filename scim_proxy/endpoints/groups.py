@@ -98,7 +98,12 @@ async def _find(jcg: JumpCloudGroups, terms: tuple[groups.GroupTerm, ...], auth:
         candidates = list((await jcg.list_groups(auth=auth, name=by["displayName"])).groups)
     else:
         candidates = await jcg.list_all(auth=auth)
-    return [g for g in candidates if groups.group_matches(g, terms)]
+    matching = [g for g in candidates if groups.group_matches(g, terms)]
+    wanted_members = {t.value for t in terms if t.attribute == "members"}
+    if wanted_members:
+        member_lists = await jcg.members_of(matching, auth=auth)
+        matching = [g for g, members in zip(matching, member_lists, strict=True) if wanted_members <= set(members)]
+    return matching
 
 
 async def create_group(request: Request) -> Response:
