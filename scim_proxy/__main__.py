@@ -145,7 +145,9 @@ def _check(args: argparse.Namespace) -> int:
     async def run() -> bool:
         client = make_jumpcloud_client(settings)
         try:
-            steps = await run_checks(client, Credentials(api_key, args.org_id), url=settings.jumpcloud_url)
+            steps = await run_checks(
+                client, Credentials(api_key, args.org_id), url=settings.jumpcloud_url, groups=settings.groups_enabled
+            )
         finally:
             await client.aclose()
         return report(steps, print)

@@ -14,6 +14,7 @@ import attrs
 from . import filters
 from .errors import Forbidden, NotFound, ProxyError, Unauthorized, UpstreamUnavailable
 from .jumpcloud import Credentials, JumpCloudClient
+from .jumpcloud_groups import JumpCloudGroups
 from .schema import BY_FIELD
 
 
@@ -24,8 +25,8 @@ class Step:
     detail: str
 
 
-async def run_checks(client: JumpCloudClient, auth: Credentials, *, url: str) -> list[Step]:
-    """Key accepted, org visible, Test Connection's GUID probe empty, one user readable."""
+async def run_checks(client: JumpCloudClient, auth: Credentials, *, url: str, groups: bool = True) -> list[Step]:
+    """Key accepted, org visible, Test Connection's GUID probe empty, one user readable, groups readable."""
     steps: list[Step] = []
     try:
         page = await client.list_users(skip=0, limit=1, auth=auth)
@@ -65,6 +66,8 @@ async def run_checks(client: JumpCloudClient, auth: Credentials, *, url: str) ->
     steps.append(Step("api key", True, f"accepted by {url}; the org has {page.total_count} user(s)"))
     steps.append(await _org(client, auth))
     steps.append(await _probe(client, auth))
+    if groups:
+        steps.append(await _groups(client, auth))
     if page.results:
         user = page.results[0]
         steps.append(Step("read a user", True, f"id {user.id}, state {user.state or 'unknown'}"))
@@ -90,6 +93,23 @@ async def _org(client: JumpCloudClient, auth: Credentials) -> Step:
     results = data.get("results", []) if isinstance(data, dict) else []
     names = [f"{o.get('displayName', '?')} ({o.get('_id', '?')})" for o in results if isinstance(o, dict)]
     return Step("organization", True, ", ".join(names) or "no organization listed")
+
+
+async def _groups(client: JumpCloudClient, auth: Credentials) -> Step:
+    try:
+        page = await JumpCloudGroups(client).list_groups(auth=auth, skip=0, limit=1)
+    except Forbidden:
+        return Step(
+            "user groups",
+            False,
+            "the key's admin may not manage user groups. Fix: use a key of an "
+            "Administrator, or turn group provisioning off (SCIM_PROXY_GROUPS_ENABLED=false, and "
+            "'Provision Microsoft Entra ID Groups' = No in Entra).",
+        )
+    except ProxyError as exc:
+        return Step("user groups", False, f"listing user groups failed: {exc}")
+    count = page.total if page.total is not None else len(page.groups)
+    return Step("user groups", True, f"readable ({count} group(s)); Entra groups will be provisioned")
 
 
 async def _probe(client: JumpCloudClient, auth: Credentials) -> Step:

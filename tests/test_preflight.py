@@ -31,11 +31,13 @@ async def test_good_key_passes_every_step() -> None:
     router.get("/api/systemusers").respond(200, json={"totalCount": 3, "results": [jc_user()]})
     router.get("/api/organizations").respond(200, json={"results": [{"_id": "o1", "displayName": "Contoso"}]})
     probe = router.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
+    router.get("/api/v2/usergroups").respond(200, json=[], headers={"x-total-count": "4"})
 
     lines, ok = await _steps(router)
 
     assert ok
     assert "PASS  organization: Contoso (o1)" in lines
+    assert "PASS  user groups: readable (4 group(s)); Entra groups will be provisioned" in lines
     assert lines[-1].startswith("Verdict: ready")
     assert API_KEY == probe.calls.last.request.headers["x-api-key"]
 
@@ -61,3 +63,18 @@ def test_cli_refuses_to_run_without_the_key_variable(
 
     assert 2 == main(["check"])
     assert "JUMPCLOUD_API_KEY" in capsys.readouterr().err
+
+
+async def test_key_that_cannot_manage_groups_fails_with_both_fixes() -> None:
+    """A key refused on user groups fails that step, naming a better key or switching groups off."""
+    router = respx.Router(base_url=JC_URL)
+    router.get("/api/systemusers").respond(200, json={"totalCount": 1, "results": [jc_user()]})
+    router.get("/api/organizations").respond(404)
+    router.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
+    router.get("/api/v2/usergroups").respond(403, json={"message": "Forbidden"})
+
+    lines, ok = await _steps(router)
+
+    assert not ok
+    (groups_line,) = [line for line in lines if "user groups" in line]
+    assert groups_line.startswith("FAIL") and "SCIM_PROXY_GROUPS_ENABLED=false" in groups_line
