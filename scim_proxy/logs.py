@@ -20,6 +20,8 @@ def redact(allow_personal_data: bool = False) -> Any:
     def processor(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         for key in list(event):
             lowered = key.lower()
+            if event[key] is None:
+                continue  # nothing to hide; null says more than "[redacted]"
             if lowered in SECRET_KEYS or (not allow_personal_data and lowered in PERSONAL_KEYS):
                 event[key] = "[redacted]"
         return event
