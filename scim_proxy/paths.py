@@ -110,10 +110,3 @@ def _join(prefix: str, key: str) -> str:
     if prefix.lower() == _ENTERPRISE or prefix.lower() == CORE_USER.lower():
         return f"{prefix}:{key}"
     return f"{prefix}.{key}"
-
-
-def projection(names: str | None) -> tuple[str, ...]:
-    """Parse `attributes=` / `excludedAttributes=` into canonical lower-case paths."""
-    if not names:
-        return ()
-    return tuple(canonical(n) for n in names.split(",") if n.strip())

@@ -173,10 +173,6 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
-    def redacted(self) -> dict[str, Any]:
-        """The settings as a dict fit for a start-up log line (no secrets are settings)."""
-        return attrs.asdict(self)
-
 
 def setting_fields() -> tuple[attrs.Attribute[Any], ...]:
     """The settings fields with their metadata, in declaration order (CLI and docs)."""

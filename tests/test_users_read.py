@@ -91,6 +91,17 @@ async def test_id_filter_is_one_get_by_id(client: httpx.AsyncClient, jc: respx.R
     assert 1 == route.call_count
 
 
+async def test_id_filter_with_a_failing_term_is_empty(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """Entra's reference check `id eq X and manager eq Y` is empty when X's manager is not Y (one GET)."""
+    route = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(manager="64b0c0ffee0000000000aaaa"))
+    check = f'id eq "{USER_ID}" and manager eq "64b0c0ffee0000000000bbbb"'
+
+    resp = await client.get("/scim/v2/Users", params={"filter": check, "attributes": "id"}, headers=AUTH)
+
+    assert (200, 0, []) == (resp.status_code, resp.json()["totalResults"], resp.json()["Resources"])
+    assert 1 == route.call_count
+
+
 async def test_id_filter_on_missing_user_is_empty(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """An `id eq` for an id JumpCloud does not know is an empty list, not a 404."""
     jc.get(f"/api/systemusers/{USER_ID}").respond(404, json={"message": "Not Found"})

@@ -54,6 +54,7 @@ async def _list(request: Request, params: ListParams) -> Response:
     # JumpCloud has no "count only" call: ask for one and return none (count=0 wants only the total).
     limit = params.count or 1
     skip = params.start_index - 1
+    terms: tuple[filters.Term, ...] = ()
     if params.filter is None:
         page = await jc.list_users(skip=skip, limit=limit, auth=auth)
     else:
@@ -64,17 +65,22 @@ async def _list(request: Request, params: ListParams) -> Response:
             page = JcPage(total_count=0, results=())
         elif wanted_id is None:
             query = filters.to_search_filter(terms, username_from_email=from_email)
-            page = _exact(await jc.search_users(query, skip=skip, limit=limit, auth=auth), terms, from_email)
+            page = await jc.search_users(query, skip=skip, limit=limit, auth=auth)
         else:
-            page = await _page_by_id(jc, wanted_id, terms, auth, from_email, skip)
+            page = await _page_by_id(jc, wanted_id, auth, skip)
     users = [mapping.to_scim_user(u, username_from_email=from_email) for u in page.results]
+    # Every hit is checked against SCIM's eq: JumpCloud's regex may match more (a trailing newline),
+    # and `id eq` answered by a GET still has its other terms to satisfy.
+    matching = [u for u in users if filters.matches(u, terms, username_from_email=from_email)]
     base = scim_base(request)
-    shown = users[: params.count]
-    resources = [project(_resource(u, base), attributes=params.attributes, excluded=params.excluded) for u in shown]
+    resources = [
+        project(_resource(u, base), attributes=params.attributes, excluded=params.excluded)
+        for u in matching[: params.count]
+    ]
     return ScimResponse(
         {
             "schemas": [LIST_RESPONSE],
-            "totalResults": page.total_count,
+            "totalResults": page.total_count - (len(users) - len(matching)),
             "startIndex": params.start_index,
             "itemsPerPage": len(resources),
             "Resources": resources,
@@ -82,35 +88,13 @@ async def _list(request: Request, params: ListParams) -> Response:
     )
 
 
-def _exact(page: JcPage, terms: tuple[filters.Term, ...], from_email: bool) -> JcPage:
-    """Drop results JumpCloud's regex matched but SCIM's eq does not (e.g. a trailing newline)."""
-    kept = tuple(
-        u
-        for u in page.results
-        if filters.matches(
-            mapping.to_scim_user(u, username_from_email=from_email), terms, username_from_email=from_email
-        )
-    )
-    return JcPage(total_count=page.total_count - (len(page.results) - len(kept)), results=kept)
-
-
-async def _page_by_id(
-    jc: JumpCloudClient,
-    wanted_id: str,
-    terms: tuple[filters.Term, ...],
-    auth: Credentials,
-    from_email: bool,
-    skip: int,
-) -> JcPage:
-    """`id eq` is answered with one GET by id; the other terms are checked here."""
+async def _page_by_id(jc: JumpCloudClient, wanted_id: str, auth: Credentials, skip: int) -> JcPage:
+    """`id eq` is answered with one GET by id (the caller checks the other terms)."""
     if not wanted_id or skip > 0:
         return JcPage(total_count=0, results=())
     try:
         found = await jc.get_user(wanted_id, auth=auth)
     except NotFound:
-        return JcPage(total_count=0, results=())
-    user = mapping.to_scim_user(found, username_from_email=from_email)
-    if not filters.matches(user, terms, username_from_email=from_email):
         return JcPage(total_count=0, results=())
     return JcPage(total_count=1, results=(found,))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scim_proxy.errors import InvalidPath
-from scim_proxy.paths import canonical, flatten, projection, resolve, resolve_quietly
+from scim_proxy.paths import canonical, flatten, resolve, resolve_quietly
 
 E = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -131,18 +131,3 @@ def test_canonical(path: str, expected: str) -> None:
 def test_flatten(value: dict[str, object], expected: list[tuple[str, object]]) -> None:
     """flatten() expands nested objects and keeps dotted and URN keys, stopping at attributes we keep."""
     assert expected == list(flatten(value))
-
-
-@pytest.mark.parametrize(
-    ("names", "expected"),
-    [
-        (None, ()),
-        ("", ()),
-        ("userName,emails", ("username", "emails")),
-        (" userName , ,name.givenName", ("username", "name.givenname")),
-        (f"{CORE}:displayName", ("displayname",)),
-    ],
-)
-def test_projection_parses_attribute_lists(names: str | None, expected: tuple[str, ...]) -> None:
-    """projection() splits an attributes= list into canonical lower-case paths, skipping blanks."""
-    assert expected == projection(names)

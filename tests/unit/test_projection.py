@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scim_proxy.paths import projection
+from scim_proxy.endpoints.common import list_params
 from scim_proxy.projection import project
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -30,7 +30,8 @@ KEPT = {"schemas": [CORE, E], "id": "i"}
 
 def run(attributes: str = "", excluded: str = "") -> dict[str, Any]:
     """Project a fresh copy of USER with comma-separated query values, as the endpoints do."""
-    return project(copy.deepcopy(USER), attributes=projection(attributes), excluded=projection(excluded))
+    params = list_params({"attributes": attributes, "excludedAttributes": excluded})
+    return project(copy.deepcopy(USER), attributes=params.attributes, excluded=params.excluded)
 
 
 @pytest.mark.parametrize(
