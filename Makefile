@@ -28,21 +28,21 @@ run: $(STAMP) ## the proxy on $(HOST):$(PORT) in front of JumpCloud (or SCIM_PRO
 	$(RUN) scim-proxy serve --host $(HOST) --port $(PORT)
 
 emulator: $(STAMP) ## the in-memory JumpCloud emulator on 127.0.0.1:8090
-	$(RUN) scim-proxy emulator --host 127.0.0.1 --port 8090
+	$(RUN) python -m devtools.emulator --host 127.0.0.1 --port 8090
 
 demo: $(STAMP) ## emulator + proxy on loopback, an Entra-like cycle, a summary
-	$(RUN) python -m scim_proxy.demo
+	$(RUN) python -m devtools.demo
 
 test: $(STAMP) ## the whole suite (unit, e2e over loopback, conformance, contract)
 	$(RUN) pytest
 
 lint: $(STAMP)
-	$(RUN) ruff check scim_proxy tests bench
-	$(RUN) ruff format --check scim_proxy tests bench
+	$(RUN) ruff check scim_proxy devtools tests bench
+	$(RUN) ruff format --check scim_proxy devtools tests bench
 
 fmt: $(STAMP)
-	$(RUN) ruff format scim_proxy tests bench
-	$(RUN) ruff check --fix scim_proxy tests bench
+	$(RUN) ruff format scim_proxy devtools tests bench
+	$(RUN) ruff check --fix scim_proxy devtools tests bench
 
 typecheck: $(STAMP)
 	$(RUN) mypy

@@ -40,7 +40,7 @@ class EmulatorControl:
         await send({"type": "http.response.body", "body": data})
 
     def _control(self, action: str, args: dict[str, Any]) -> Any:
-        from scim_proxy.emulator import FaultRule, Faults
+        from devtools.emulator import FaultRule, Faults
 
         from .workload import seed_user
 
@@ -68,16 +68,16 @@ class EmulatorControl:
 
 def build(args: argparse.Namespace) -> ASGIApp:
     if args.kind == "emulator":
-        from scim_proxy.emulator import create_emulator_app
+        from devtools.emulator import create_emulator_app
 
         return EmulatorControl(create_emulator_app())
     if args.kind == "forwarder":
         from .forwarders import create_forwarder
 
         return create_forwarder(args.upstream, args.client)
-    from scim_proxy.app import create_app, make_jumpcloud_client
     from scim_proxy.logs import configure_logging
     from scim_proxy.settings import Settings
+    from scim_proxy.web.app import create_app, make_jumpcloud_client
 
     settings = Settings(jumpcloud_url=args.upstream, log_format="json", log_level=args.log_level)
     configure_logging(settings.log_format, settings.log_level)

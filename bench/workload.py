@@ -17,10 +17,11 @@ import random
 from typing import Any
 from urllib.parse import urlencode
 
-from scim_proxy import filters, mapping
-from scim_proxy.entra_sim import PATCH_OP, DirectoryUser
-from scim_proxy.patch import parse_patch
-from scim_proxy.resources import parse_user
+from devtools.entra_sim import PATCH_OP, DirectoryUser
+from scim_proxy.scim import filters
+from scim_proxy.scim.patch import parse_patch
+from scim_proxy.scim.resources import parse_user
+from scim_proxy.translate import users as mapping
 
 OPERATIONS = ("get_filter", "post", "patch", "get_id", "delete")
 DEFAULT_MIX = {"get_filter": 45, "post": 20, "patch": 25, "get_id": 5, "delete": 5}

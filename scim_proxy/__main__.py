@@ -1,4 +1,4 @@
-"""The CLI: `scim-proxy serve | emulator | check` (also `python -m scim_proxy ...`).
+"""The CLI: `scim-proxy serve | check | replay` (also `python -m scim_proxy ...`).
 
 Flags mirror the SCIM_PROXY_* environment variables one to one (see settings.py); a flag
 wins over its variable. Secrets are never flags: the proxy holds none, and `check` reads
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .settings import Settings, setting_fields
+from scim_proxy.settings import Settings, setting_fields
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
@@ -33,16 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the proxy")
     _add_setting_flags(serve)
-    emulator = commands.add_parser("emulator", help="run the in-memory JumpCloud emulator")
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8090)
-    emulator.add_argument(
-        "--api-key",
-        action="append",
-        dest="api_keys",
-        help="an accepted x-api-key (repeatable; default: test-api-key)",
-    )
-    emulator.add_argument("--default-state", choices=["ACTIVATED", "STAGED"], default="ACTIVATED")
     check = commands.add_parser("check", help="preflight: verify a JumpCloud API key as Entra's Test Connection would")
     check.add_argument(
         "--jumpcloud-url",
@@ -89,8 +79,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .logs import configure_logging
+    from scim_proxy.logs import configure_logging
+    from scim_proxy.web.app import create_app
 
     try:
         settings = settings_from_args(args)
@@ -103,30 +93,18 @@ def _serve(args: argparse.Namespace) -> int:
         # Workers build their own app from the environment: hand them our resolved settings.
         for field in setting_fields():
             os.environ[field.metadata["env"]] = str(getattr(settings, field.name))
-        uvicorn.run("scim_proxy.app:app_from_env", factory=True, workers=settings.workers, **common)
+        uvicorn.run("scim_proxy.web.app:app_from_env", factory=True, workers=settings.workers, **common)
     else:
         uvicorn.run(create_app(settings), **common)
-    return 0
-
-
-def _emulator(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from .emulator import EmulatorConfig, create_emulator_app
-
-    keys = frozenset(args.api_keys or ["test-api-key"])
-    app = create_emulator_app(EmulatorConfig(api_keys=keys, default_state=args.default_state))
-    print(f"JumpCloud emulator on http://{args.host}:{args.port} (API keys: {len(keys)})", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .app import make_jumpcloud_client
-    from .jumpcloud import Credentials
-    from .preflight import report, run_checks
+    from scim_proxy.jumpcloud.client import Credentials
+    from scim_proxy.ops.preflight import report, run_checks
+    from scim_proxy.web.app import make_jumpcloud_client
 
     api_key = os.environ.get(args.api_key_env, "").strip()
     if not api_key:
@@ -156,14 +134,14 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from .replay import run
+    from scim_proxy.ops.replay import run
 
     return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"serve": _serve, "emulator": _emulator, "check": _check, "replay": _replay}
+    handlers = {"serve": _serve, "check": _check, "replay": _replay}
     return handlers[args.command](args)
 
 

@@ -9,7 +9,7 @@ Each recorded inbound request goes to `create_app(...)` through `httpx.ASGITrans
 app's JumpCloud client is answered, call by call, from the recorded upstream responses by a
 `respx.Router` behind `httpx.MockTransport`. The proxy must make the same JumpCloud calls in
 the same order (method, path, query, body) and give the same responses (status, body),
-compared after `scim_proxy.cassette.normalise`. The first divergence raises
+compared after `scim_proxy.ops.cassette.normalise`. The first divergence raises
 `ReplayMismatch`, an AssertionError showing that exchange side by side.
 """
 
@@ -25,8 +25,7 @@ import httpx
 import pytest
 import respx
 
-from .app import create_app, make_jumpcloud_client
-from .cassette import (
+from scim_proxy.ops.cassette import (
     NO_CALL,
     Cassette,
     describe,
@@ -36,9 +35,10 @@ from .cassette import (
     recorded_body,
     side_by_side,
 )
-from .cassette import response_body as live_body
-from .recording import redact
-from .settings import Settings
+from scim_proxy.ops.cassette import response_body as live_body
+from scim_proxy.ops.recording import redact
+from scim_proxy.settings import Settings
+from scim_proxy.web.app import create_app, make_jumpcloud_client
 
 REPLAY_JUMPCLOUD = "https://jumpcloud.replay.invalid"
 REPLAY_TOKEN = "replay-api-key"  # noqa: S105 -- a placeholder the recorded JumpCloud never checks

@@ -7,7 +7,7 @@ from typing import Any
 
 import respx
 
-from scim_proxy.entra_sim import DirectoryUser
+from devtools.entra_sim import DirectoryUser
 
 JC_URL = "https://jc.test"
 API_KEY = "jc-test-key-0123456789"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from scim_proxy.schema import USER_ATTRIBUTES
+from scim_proxy.scim.schema import USER_ATTRIBUTES
 
 
 async def test_service_provider_config(client: httpx.AsyncClient) -> None:

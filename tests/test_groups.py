@@ -16,8 +16,9 @@ from scim_proxy.errors import (
     Throttled,
     UpstreamBusy,
 )
-from scim_proxy.group_patch import MemberPlan, parse_group_patch
-from scim_proxy.groups import (
+from scim_proxy.jumpcloud.groups import member_failure_error
+from scim_proxy.scim.group_patch import MemberPlan, parse_group_patch
+from scim_proxy.scim.groups import (
     GroupTerm,
     description_with,
     group_matches,
@@ -28,7 +29,6 @@ from scim_proxy.groups import (
     put_body,
     to_scim_group,
 )
-from scim_proxy.jumpcloud_groups import member_failure_error
 
 A = "64b0c0ffee0000000000000a"
 B = "64b0c0ffee0000000000000b"

@@ -9,10 +9,10 @@ import attrs
 import httpx
 import pytest
 
-from scim_proxy.app import create_app
-from scim_proxy.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
-from scim_proxy.servers import serve_in_thread
+from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
+from devtools.servers import serve_in_thread
 from scim_proxy.settings import Settings
+from scim_proxy.web.app import create_app
 
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

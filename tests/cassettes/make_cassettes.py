@@ -3,12 +3,12 @@
     .venv/bin/python -m tests.cassettes.make_cassettes          # from the repository root
 
 Each flow runs the proxy (`create_app` with `record_path` set, so the production recorder
-writes the file) in front of the JumpCloud emulator (`scim_proxy.emulator`), and drives it
-with the requests Entra sends (`scim_proxy.entra_sim`, shapes from
+writes the file) in front of the JumpCloud emulator (`devtools.emulator`), and drives it
+with the requests Entra sends (`devtools.entra_sim`, shapes from
 /work/shared/reference/entra-scim-client.md sections 2-5). The proxy and the emulator run
 in-process (httpx.ASGITransport both ways), the emulator on a fixed clock, so ids and
 timestamps come out the same each time; only request ids, start times and durations vary.
-`demo.jsonl` is `make demo`'s cycle (`scim_proxy.demo.play`), recorded over loopback sockets.
+`demo.jsonl` is `make demo`'s cycle (`devtools.demo.play`), recorded over loopback sockets.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from pathlib import Path
 import attrs
 import httpx
 
-from scim_proxy.app import create_app, make_jumpcloud_client
-from scim_proxy.demo import play
-from scim_proxy.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
-from scim_proxy.entra_sim import ENT, EntraClient
-from scim_proxy.servers import serve_in_thread
+from devtools.demo import play
+from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
+from devtools.entra_sim import ENT, EntraClient
+from devtools.servers import serve_in_thread
 from scim_proxy.settings import Settings
+from scim_proxy.web.app import create_app, make_jumpcloud_client
 
 from ..helpers import ALICE, BOB
 

@@ -19,10 +19,10 @@ import pytest
 from scim2_client import BaseSyncSCIMClient
 from starlette.applications import Starlette
 
-from scim_proxy.app import create_app
-from scim_proxy.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
-from scim_proxy.servers import serve_in_thread
+from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
+from devtools.servers import serve_in_thread
 from scim_proxy.settings import Settings
+from scim_proxy.web.app import create_app
 
 API_KEY = DEFAULT_API_KEY  # the emulator's well-known test key, not a secret
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

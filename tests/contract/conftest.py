@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from scim_proxy.emulator import DEFAULT_API_KEY, EmulatorConfig, Faults, create_emulator_app
-from scim_proxy.servers import serve_in_thread
+from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, Faults, create_emulator_app
+from devtools.servers import serve_in_thread
 
 from .support import Names, Owned, Target, cleanup, email_of, guarded_client, new_run_prefix, skip_on_live
 

@@ -21,7 +21,7 @@ import attrs
 import httpx
 import pytest
 
-from scim_proxy.emulator import EmulatorState
+from devtools.emulator import EmulatorState
 
 BASE_PREFIX = "scimproxy-contract-"
 UNKNOWN_ID = "0123456789abcdef01234567"  # well-formed, and checked absent before any write to it

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scim_proxy.emulator import FaultRule, Faults
+from devtools.emulator import FaultRule, Faults
 
 from .support import JSON_TYPE, MALFORMED_ID, NOT_FOUND, UNKNOWN_ID, Target, error_body, live_stops_here
 

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from scim_proxy import mapping
-from scim_proxy.emulator import FaultRule, Faults
-from scim_proxy.filters import parse_filter, to_search_filter
-from scim_proxy.jumpcloud import Credentials, JumpCloudClient, RetryPolicy
+from devtools.emulator import FaultRule, Faults
+from scim_proxy.jumpcloud.client import Credentials, JumpCloudClient, RetryPolicy
+from scim_proxy.scim.filters import parse_filter, to_search_filter
+from scim_proxy.translate import users as mapping
 
 from .support import Guard, Names, Owned, Target, email_of, error_body
 

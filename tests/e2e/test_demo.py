@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scim_proxy import demo
+from devtools import demo
 
 
 def test_demo_plays_the_cycle_and_stops(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from scim_proxy.entra_sim import ENT, DirectoryUser, EntraClient
+from devtools.entra_sim import ENT, DirectoryUser, EntraClient
 
 from ..helpers import ALICE, BOB
 from .conftest import Stack

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from scim_proxy.emulator import DEFAULT_API_KEY
-from scim_proxy.entra_sim import DirectoryUser, EntraClient
+from devtools.emulator import DEFAULT_API_KEY
+from devtools.entra_sim import DirectoryUser, EntraClient
 
 from .conftest import Stack
 

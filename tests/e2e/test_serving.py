@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
+from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, FaultRule, Faults, create_emulator_app
+from devtools.servers import serve_in_thread
 from scim_proxy import __main__ as cli
-from scim_proxy.app import create_app
-from scim_proxy.emulator import DEFAULT_API_KEY, EmulatorConfig, FaultRule, Faults, create_emulator_app
-from scim_proxy.servers import serve_in_thread
+from scim_proxy.jumpcloud.budget import KeyLimiter
 from scim_proxy.settings import Settings
-from scim_proxy.upstream import KeyLimiter
+from scim_proxy.web.app import create_app
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 
@@ -65,7 +65,7 @@ def test_workers_setting_runs_uvicorn_with_a_factory(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(cli.os, "environ", environ)  # the CLI exports settings to its workers: keep ours clean
 
     assert 0 == cli.main(["serve", "--workers", "3", "--port", "9999", "--log-format", "console"])
-    assert ("scim_proxy.app:app_from_env", True, 3, 9999) == (
+    assert ("scim_proxy.web.app:app_from_env", True, 3, 9999) == (
         seen["app"],
         seen["factory"],
         seen["workers"],
@@ -102,7 +102,7 @@ async def test_key_limiter_bounds_in_flight_calls_and_queue() -> None:
 
 def test_liveness_answers_before_the_upstream_client_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
     """While the JumpCloud client is still being built, /healthz is 200, /readyz 503, and SCIM requests wait."""
-    import scim_proxy.app as app_module
+    import scim_proxy.web.app as app_module
 
     release = threading.Event()
     real = app_module.make_jumpcloud_client

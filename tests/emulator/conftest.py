@@ -8,7 +8,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from scim_proxy.emulator import EmulatorState, create_emulator_app
+from devtools.emulator import EmulatorState, create_emulator_app
 
 from .support import AUTH, BASE_URL
 

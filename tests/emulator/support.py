@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scim_proxy.emulator import DEFAULT_API_KEY
+from devtools.emulator import DEFAULT_API_KEY
 
 AUTH = {"x-api-key": DEFAULT_API_KEY}
 BASE_URL = "http://jc.test"

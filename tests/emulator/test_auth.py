@@ -8,7 +8,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from scim_proxy.emulator import EmulatorConfig, EmulatorState, create_emulator_app
+from devtools.emulator import EmulatorConfig, EmulatorState, create_emulator_app
 
 from .support import BASE_URL, user_body
 

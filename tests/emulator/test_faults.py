@@ -8,7 +8,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from scim_proxy.emulator import (
+from devtools.emulator import (
     ROUTE_NAMES,
     EmulatorConfig,
     EmulatorState,
@@ -16,7 +16,7 @@ from scim_proxy.emulator import (
     Faults,
     create_emulator_app,
 )
-from scim_proxy.servers import serve_in_thread
+from devtools.servers import serve_in_thread
 
 from .support import AUTH, BASE_URL, user_body
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from scim_proxy.emulator import EmulatorState
+from devtools.emulator import EmulatorState
 
 from .support import UNKNOWN_ID, user_body
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scim_proxy.emulator.errors import BadRequest
-from scim_proxy.emulator.filters import Term, parse_term, parse_v2_term
-from scim_proxy.emulator.store import ObjectIds, OrgStore
+from devtools.emulator.errors import BadRequest
+from devtools.emulator.filters import Term, parse_term, parse_v2_term
+from devtools.emulator.store import ObjectIds, OrgStore
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scim_proxy.emulator import EmulatorState
+from devtools.emulator import EmulatorState
 
 from .support import user_body
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scim_proxy.emulator import EmulatorConfig, create_emulator_app
+from devtools.emulator import EmulatorConfig, create_emulator_app
 
 from .support import AUTH, BASE_URL, user_body
 

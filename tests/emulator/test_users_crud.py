@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from scim_proxy.emulator import DEFAULT_ORG_ID, EmulatorState
+from devtools.emulator import DEFAULT_ORG_ID, EmulatorState
 
 from .support import UNKNOWN_ID, user_body
 

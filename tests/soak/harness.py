@@ -22,12 +22,12 @@ from typing import Any
 import attrs
 import httpx
 
-from scim_proxy.app import create_app
-from scim_proxy.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, FaultRule, Faults, create_emulator_app
-from scim_proxy.entra_sim import DirectoryUser, EntraClient
+from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, FaultRule, Faults, create_emulator_app
+from devtools.entra_sim import DirectoryUser, EntraClient
+from devtools.servers import serve_in_thread
 from scim_proxy.logs import configure_logging
-from scim_proxy.servers import serve_in_thread
 from scim_proxy.settings import Settings
+from scim_proxy.web.app import create_app
 
 # About 10 % of upstream requests misbehave, in every way the reliability issue names.
 CHAOS = (

@@ -1,4 +1,4 @@
-"""scim_proxy.converters: JumpCloud JSON in, SCIM User JSON out."""
+"""scim_proxy.translate.converters: JumpCloud JSON in, SCIM User JSON out."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from scim_proxy.converters import make_jc_converter, make_scim_converter
-from scim_proxy.jc_models import JcPage, JcUser
-from scim_proxy.mapping import to_scim_user
-from scim_proxy.scim_models import ScimUser
+from scim_proxy.jumpcloud.models import JcPage, JcUser
+from scim_proxy.scim.models import ScimUser
+from scim_proxy.translate.converters import make_jc_converter, make_scim_converter
+from scim_proxy.translate.users import to_scim_user
 
 from .payloads import payload
 

@@ -1,4 +1,4 @@
-"""scim_proxy.discovery: /Schemas advertises exactly the attribute table, nothing more."""
+"""scim_proxy.scim.discovery: /Schemas advertises exactly the attribute table, nothing more."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from scim_proxy import discovery
-from scim_proxy.schema import BY_FIELD, CORE_GROUP, CORE_USER, ENTERPRISE_USER, USER_ATTRIBUTES
+from scim_proxy.scim import discovery
+from scim_proxy.scim.schema import BY_FIELD, CORE_GROUP, CORE_USER, ENTERPRISE_USER, USER_ATTRIBUTES
 
 BASE = "https://proxy.example.com/scim/v2"
 

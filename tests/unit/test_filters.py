@@ -1,4 +1,4 @@
-"""scim_proxy.filters: the `eq`/`and` subset Entra sends, translated into exact JumpCloud searches."""
+"""scim_proxy.scim.filters: the `eq`/`and` subset Entra sends, translated into exact JumpCloud searches."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from scim_proxy.errors import InvalidFilter
-from scim_proxy.filters import (
+from scim_proxy.scim.filters import (
     MAX_FILTER_LENGTH,
     Term,
     escape_regex,
@@ -19,8 +19,8 @@ from scim_proxy.filters import (
     requested_id,
     to_search_filter,
 )
-from scim_proxy.schema import BY_FIELD
-from scim_proxy.scim_models import ScimUser
+from scim_proxy.scim.models import ScimUser
+from scim_proxy.scim.schema import BY_FIELD
 
 E = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 USER_ID = "64b0c0ffee0000000000abcd"

@@ -1,4 +1,4 @@
-"""scim_proxy.mapping: SCIM values to JumpCloud bodies and back, with the seed's validation rules."""
+"""scim_proxy.translate.users: SCIM values to JumpCloud bodies and back, with the seed's validation rules."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
-from scim_proxy.converters import make_jc_converter
 from scim_proxy.errors import InvalidValue
-from scim_proxy.jc_models import JcUser
-from scim_proxy.mapping import (
+from scim_proxy.jumpcloud.models import JcUser
+from scim_proxy.scim.models import ScimUser
+from scim_proxy.scim.resources import parse_user
+from scim_proxy.translate.converters import make_jc_converter
+from scim_proxy.translate.users import (
     ENTRA_USERNAME_FIX,
     create_body,
     replace_body,
@@ -18,8 +20,6 @@ from scim_proxy.mapping import (
     update_body,
     validate,
 )
-from scim_proxy.resources import parse_user
-from scim_proxy.scim_models import ScimUser
 
 from .payloads import payload
 

@@ -1,4 +1,4 @@
-"""scim_proxy.patch: both Entra PATCH dialects, as Entra really sends them, turned into changes."""
+"""scim_proxy.scim.patch: both Entra PATCH dialects, as Entra really sends them, turned into changes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from scim_proxy.errors import InvalidPath, InvalidSyntax, InvalidValue, NoTarget
-from scim_proxy.mapping import update_body
-from scim_proxy.patch import MAX_OPERATIONS, parse_patch
+from scim_proxy.scim.patch import MAX_OPERATIONS, parse_patch
+from scim_proxy.translate.users import update_body
 
 from .payloads import payload
 

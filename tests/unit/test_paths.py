@@ -1,11 +1,11 @@
-"""scim_proxy.paths: every spelling of an attribute path Entra sends resolves to one table row."""
+"""scim_proxy.scim.paths: every spelling of an attribute path Entra sends resolves to one table row."""
 
 from __future__ import annotations
 
 import pytest
 
 from scim_proxy.errors import InvalidPath
-from scim_proxy.paths import canonical, flatten, resolve, resolve_quietly
+from scim_proxy.scim.paths import canonical, flatten, resolve, resolve_quietly
 
 E = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"

@@ -1,4 +1,4 @@
-"""scim_proxy.resources: Entra's POST and PUT bodies, in every shape it sends, turned into changes."""
+"""scim_proxy.scim.resources: Entra's POST and PUT bodies, in every shape it sends, turned into changes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from scim_proxy.errors import InvalidSyntax, InvalidValue
-from scim_proxy.resources import coerce, parse_user
-from scim_proxy.schema import BY_FIELD
+from scim_proxy.scim.resources import coerce, parse_user
+from scim_proxy.scim.schema import BY_FIELD
 
 from .payloads import payload
 

@@ -1,16 +1,16 @@
-"""scim_proxy.schema: the one attribute table, and the mapping every row promises, both directions."""
+"""scim_proxy.scim.schema: the one attribute table, and the mapping every row promises, both directions."""
 
 from __future__ import annotations
 
 import attrs
 import pytest
 
-from scim_proxy.converters import make_jc_converter
-from scim_proxy.jc_models import JcUser
-from scim_proxy.mapping import to_scim_user, update_body
-from scim_proxy.paths import resolve
-from scim_proxy.schema import BY_FIELD, BY_PATH, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
-from scim_proxy.scim_models import ScimUser
+from scim_proxy.jumpcloud.models import JcUser
+from scim_proxy.scim.models import ScimUser
+from scim_proxy.scim.paths import resolve
+from scim_proxy.scim.schema import BY_FIELD, BY_PATH, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
+from scim_proxy.translate.converters import make_jc_converter
+from scim_proxy.translate.users import to_scim_user, update_body
 
 MANAGER_ID = "64b0c0ffee0000000000aaaa"
 STRING_ROWS = [a for a in USER_ATTRIBUTES if a.kind == "string"]

@@ -1,1 +1,0 @@
-"""Thin Starlette handlers: decode -> map -> call JumpCloud -> encode."""

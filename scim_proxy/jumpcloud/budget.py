@@ -1,0 +1,99 @@
+"""Per-request bookkeeping of JumpCloud calls: count, time, deadline, and a per-key limiter.
+
+A context variable carries one `UpstreamStats` per SCIM request, so the request log line,
+the metrics and the recorder see every call without threading an argument through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import attrs
+
+from scim_proxy.errors import UpstreamBusy
+
+
+@attrs.define
+class UpstreamCall:
+    """One HTTP exchange with JumpCloud, as the recorder and the log see it."""
+
+    method: str
+    path: str
+    query: str
+    request_body: Any
+    status: int | None
+    response_body: Any
+    seconds: float
+    started: float
+
+
+@attrs.define
+class UpstreamStats:
+    """What one SCIM request cost upstream."""
+
+    deadline: float  # time.monotonic() value after which we stop retrying
+    calls: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    user_id: str | None = None
+    user_name: str | None = None  # logged only when personal data is allowed (logs.redact)
+    exchanges: list[UpstreamCall] | None = None  # filled only while recording
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+_current: contextvars.ContextVar[UpstreamStats | None] = contextvars.ContextVar("upstream_stats", default=None)
+
+
+def begin_request(deadline_seconds: float, *, record: bool = False) -> UpstreamStats:
+    """Start the bookkeeping for one SCIM request in the current context."""
+    stats = UpstreamStats(deadline=time.monotonic() + deadline_seconds, exchanges=[] if record else None)
+    _current.set(stats)
+    return stats
+
+
+def current() -> UpstreamStats:
+    """This request's stats; outside a request (CLI check, tests) a fresh, unbounded one."""
+    stats = _current.get()
+    if stats is None:
+        stats = UpstreamStats(deadline=time.monotonic() + 3600)
+        _current.set(stats)
+    return stats
+
+
+class KeyLimiter:
+    """At most `limit` in-flight calls per API key, at most `max_queued` waiting; beyond: 503.
+
+    Keys are held as SHA-256 digests, and an idle key's slot is dropped, so random
+    tokens cannot grow this table or keep a key in memory.
+    """
+
+    def __init__(self, limit: int, max_queued: int) -> None:
+        self._limit = max(1, limit)
+        self._max_queued = max(0, max_queued)
+        self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @asynccontextmanager
+    async def slot(self, api_key: str) -> AsyncIterator[None]:
+        digest = hashlib.sha256(api_key.encode()).hexdigest()
+        semaphore, users = self._slots.setdefault(digest, (asyncio.Semaphore(self._limit), [0]))
+        if users[0] >= self._limit + self._max_queued:
+            raise UpstreamBusy("Too many JumpCloud calls are queued for this API key; retry shortly", retry_after=1)
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                self._slots.pop(digest, None)
+
+    def in_flight(self) -> int:
+        return sum(min(users[0], self._limit) for _, users in self._slots.values())

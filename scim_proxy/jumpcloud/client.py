@@ -1,0 +1,297 @@
+"""JumpCloudClient: the only module that talks HTTP to JumpCloud.
+
+One pooled `httpx.AsyncClient` (injected: tests hand in a respx-backed one) carries every
+call. Idempotent calls (GET, PUT, DELETE, search) are retried with stamina on 429, 502,
+503, 504 and connection errors, with full-jitter exponential backoff, honouring a capped
+`Retry-After`, inside the SCIM request's deadline. A create (POST) is sent once: the
+caller decides what an unanswered create means (see `endpoints/users.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+import httpx
+import stamina
+
+from scim_proxy.errors import (
+    NotFound,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from scim_proxy.jumpcloud import budget
+from scim_proxy.jumpcloud.models import JcPage, JcUser
+from scim_proxy.jumpcloud.responses import (
+    RETRYABLE_STATUSES,
+    check,
+    final_error,
+    is_transport_failure,
+    json_or_text,
+    retry_after,
+)
+from scim_proxy.translate.converters import make_jc_converter
+
+_T = TypeVar("_T")
+
+
+@attrs.frozen
+class Credentials:
+    """The Entra Secret Token (a JumpCloud API key) and, for multi-tenant admins, the org id."""
+
+    api_key: str = attrs.field(repr=False)
+    org_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    attempts: int = 4
+    wait_initial: float = 0.2
+    wait_max: float = 5.0
+    retry_after_cap: float = 10.0
+
+
+@attrs.frozen
+class _Call:
+    """One logical JumpCloud call, as every attempt of it is sent."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    params: Mapping[str, str] | None
+    content: bytes | None
+    body: Any  # the JSON value of `content`, kept for the recorder
+    operation: str
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class JumpCloudClient:
+    """One method per JumpCloud endpoint we use; errors come out as ProxyErrors."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        retry: RetryPolicy | None = None,
+        limiter: budget.KeyLimiter | None = None,
+        upstream_timeout: float = 10.0,
+        on_call: Callable[[str, str, int | None, float], None] | None = None,
+    ) -> None:
+        self._http = http
+        self._call_observers: list[Callable[[str, str, int | None, float], None]] = [on_call] if on_call else []
+        self._retry = retry or RetryPolicy()
+        self._limiter = limiter or budget.KeyLimiter(10, 200)
+        self._timeout = upstream_timeout
+        self._converter = make_jc_converter()
+
+    def add_call_observer(self, observer: Callable[[str, str, int | None, float], None]) -> None:
+        """Call `observer(method, path, status, seconds)` after every JumpCloud exchange (metrics)."""
+        self._call_observers.append(observer)
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self._http
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: Credentials,
+        operation: str,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send one logical call (retried if idempotent); return a 2xx response or raise."""
+        headers = {"x-api-key": auth.api_key, "accept": "application/json"}
+        if auth.org_id:
+            headers["x-org-id"] = auth.org_id
+        content = None if body is None else json.dumps(body).encode()
+        if content is not None:
+            headers["content-type"] = "application/json"
+        call = _Call(method, path, headers, params, content, body, operation)
+        # The first attempt goes straight out: most calls succeed, and setting up the retry
+        # machinery for each of them cost ~5 % of a request's CPU. A retryable failure is then
+        # handed to stamina as its first attempt, so the attempt count and backoff are unchanged.
+        try:
+            response = await self._attempt(call)
+        except _RetryableStatus as exc:
+            first: Exception = exc
+        except UpstreamUnavailable as exc:
+            if not is_transport_failure(exc):
+                raise
+            first = exc
+        else:
+            return check(response, operation)  # outside the try: a 500 or 4xx is not retried
+        stats = budget.current()
+        failure: Exception | None = first
+        try:
+            async for attempt in stamina.retry_context(
+                on=self._backoff_hook(idempotent),
+                attempts=max(1, self._retry.attempts if idempotent else 1),
+                timeout=max(0.0, stats.remaining()),
+                wait_initial=self._retry.wait_initial,
+                wait_max=self._retry.wait_max,
+                wait_jitter=0.0,
+            ):
+                with attempt:
+                    if failure is not None:
+                        replay: Exception = failure
+                        failure = None
+                        raise replay
+                    stats.retries += 1
+                    response = await self._attempt(call)
+        except _RetryableStatus as exc:
+            raise final_error(exc.response, operation) from None
+        return check(response, operation)
+
+    async def _attempt(self, call: _Call) -> httpx.Response:
+        """One exchange; a status worth retrying comes out as _RetryableStatus."""
+        response = await self._once(call)
+        if response.status_code in RETRYABLE_STATUSES:
+            raise _RetryableStatus(response)
+        return response
+
+    def _backoff_hook(self, idempotent: bool) -> Any:
+        policy = self._retry
+        attempt = [0]
+
+        def hook(exc: Exception) -> bool | float:
+            if not idempotent:
+                return False
+            attempt[0] += 1
+            if isinstance(exc, _RetryableStatus):
+                hinted = retry_after(exc.response)
+                if hinted is not None:
+                    if hinted > policy.retry_after_cap:
+                        return False  # JumpCloud wants a longer pause than we may take: give up now
+                    return hinted
+            elif not is_transport_failure(exc):
+                return False
+            # Full jitter: spread retries of many concurrent requests instead of synchronising them.
+            ceiling = min(policy.wait_max, policy.wait_initial * 2 ** (attempt[0] - 1))
+            return random.uniform(0, ceiling)  # noqa: S311 -- jitter, not cryptography
+
+        return hook
+
+    async def _once(self, call: _Call) -> httpx.Response:
+        stats = budget.current()
+        remaining = stats.remaining()
+        if remaining <= 0:
+            raise UpstreamTimeout(f"No time left to call JumpCloud for {call.operation}")
+        started, wall = time.monotonic(), time.time()
+        async with self._limiter.slot(call.headers["x-api-key"]):  # a full queue raises before anything is sent
+            try:
+                response = await self._http.request(
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    content=call.content,
+                    headers=call.headers,
+                    timeout=min(self._timeout, remaining),
+                )
+                await response.aread()
+            except httpx.TimeoutException as exc:
+                self._account(stats, call, None, started, wall)
+                raise UpstreamTimeout(f"JumpCloud did not answer {call.operation} in time") from exc
+            except httpx.TransportError as exc:
+                self._account(stats, call, None, started, wall)
+                raise UpstreamUnavailable(f"JumpCloud could not be reached for {call.operation}") from exc
+        self._account(stats, call, response, started, wall)
+        return response
+
+    def _account(
+        self, stats: budget.UpstreamStats, call: _Call, response: httpx.Response | None, started: float, wall: float
+    ) -> None:
+        """Count one exchange (or one that got no answer) for the log, the metrics and the recorder."""
+        elapsed = time.monotonic() - started
+        status = response.status_code if response is not None else None
+        stats.calls += 1
+        stats.seconds += elapsed
+        for observer in self._call_observers:
+            observer(call.method, call.path, status, elapsed)
+        if stats.exchanges is not None:
+            stats.exchanges.append(
+                budget.UpstreamCall(
+                    method=call.method,
+                    path=call.path,
+                    query=str(httpx.QueryParams(call.params or {})),
+                    request_body=call.body,
+                    status=status,
+                    response_body=json_or_text(response),
+                    seconds=elapsed,
+                    started=wall,
+                )
+            )
+
+    # -- /api/systemusers ---------------------------------------------------------------------
+
+    async def get_user(self, user_id: str, *, auth: Credentials) -> JcUser:
+        response = await self.request("GET", f"/api/systemusers/{user_id}", auth=auth, operation="get_user")
+        return self._user(response)
+
+    async def list_users(self, *, skip: int, limit: int, auth: Credentials) -> JcPage:
+        params = {"skip": str(skip), "limit": str(limit), "sort": "_id"}
+        response = await self.request("GET", "/api/systemusers", auth=auth, params=params, operation="list_users")
+        return self._page(response)
+
+    async def search_users(self, query: list[dict[str, Any]], *, skip: int, limit: int, auth: Credentials) -> JcPage:
+        body = {"filter": {"and": query}, "skip": skip, "limit": limit}
+        response = await self.request("POST", "/api/search/systemusers", auth=auth, body=body, operation="search_users")
+        return self._page(response)
+
+    async def create_user(self, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
+        response = await self.request(
+            "POST", "/api/systemusers", auth=auth, body=dict(body), operation="create_user", idempotent=False
+        )
+        return self._user(response)
+
+    async def update_user(self, user_id: str, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
+        response = await self.request(
+            "PUT", f"/api/systemusers/{user_id}", auth=auth, body=dict(body), operation="update_user"
+        )
+        return self._user(response)
+
+    async def delete_user(self, user_id: str, *, auth: Credentials) -> None:
+        # cascade_manager=null clears `manager` on direct reports, so deleting a manager cannot fail.
+        stats = budget.current()
+        calls_before = stats.calls
+        try:
+            await self.request(
+                "DELETE",
+                f"/api/systemusers/{user_id}",
+                auth=auth,
+                params={"cascade_manager": "null"},
+                operation="delete_user",
+            )
+        except NotFound:
+            # A retried DELETE meeting 404: our earlier, unanswered attempt did the deleting.
+            if stats.calls - calls_before > 1:
+                return
+            raise
+
+    def _user(self, response: httpx.Response) -> JcUser:
+        return self._decode(response, JcUser)
+
+    def _page(self, response: httpx.Response) -> JcPage:
+        return self._decode(response, JcPage)
+
+    def _decode(self, response: httpx.Response, cls: type[_T]) -> _T:
+        try:
+            return self._converter.structure(response.json(), cls)
+        except (ValueError, TypeError, KeyError, cattrs.BaseValidationError) as exc:
+            raise UpstreamUnavailable("JumpCloud sent an answer we could not read") from exc

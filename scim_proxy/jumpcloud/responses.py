@@ -1,0 +1,115 @@
+"""Reading JumpCloud's answers: which statuses to retry, which SCIM error each failure becomes,
+and which parts of an answer never reach the client (cookies).
+
+Functions of an `httpx.Response`; the calls themselves are made in jumpcloud.py only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from scim_proxy.errors import (
+    Conflict,
+    Forbidden,
+    InvalidValue,
+    NotFound,
+    ProxyError,
+    Throttled,
+    Unauthorized,
+    UpstreamBusy,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+_MAX_MESSAGE = 200
+
+
+def is_transport_failure(exc: Exception) -> bool:
+    """Timeouts and connection failures from `_once` (not a full queue, not an HTTP status)."""
+    return isinstance(exc, UpstreamTimeout) or type(exc) is UpstreamUnavailable
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: rare; fall back to our own backoff
+
+
+def final_error(response: httpx.Response, operation: str) -> ProxyError:
+    hinted = retry_after(response)
+    wait = int(hinted) + 1 if hinted is not None else 5
+    if response.status_code == 429:
+        return Throttled(f"JumpCloud is rate-limiting {operation}; retry later", retry_after=wait)
+    # 502/503/504 after every retry: 503 with Retry-After, so Entra comes back later. (Our own
+    # client timing out is different: that is a 504, raised where the call is made.)
+    return UpstreamBusy(f"JumpCloud is unavailable for {operation} (HTTP {response.status_code})", retry_after=wait)
+
+
+def check(response: httpx.Response, operation: str) -> httpx.Response:
+    status = response.status_code
+    if status < 300:
+        return response
+    message = jumpcloud_message(response)
+    if status == 401:
+        raise Unauthorized(
+            "JumpCloud rejected the API key (the Secret Token): check that it is a current "
+            "JumpCloud admin API key, and for multi-tenant admins the org id"
+        )
+    if status == 403:
+        raise Forbidden(f"JumpCloud refused {operation} for this API key: the admin's role may not allow it")
+    if status == 404:
+        raise NotFound(f"Not found in JumpCloud ({operation})")
+    if status == 409 or (status == 400 and "already exist" in message.lower()):
+        raise Conflict(f"JumpCloud refused {operation}: {message or 'a unique value is already taken'}")
+    if status in (400, 422):
+        raise InvalidValue(f"JumpCloud rejected {operation}: {message or 'invalid value'}")
+    raise UpstreamUnavailable(f"JumpCloud failed on {operation} (HTTP {status})")
+
+
+def jumpcloud_message(response: httpx.Response) -> str:
+    """JumpCloud's `message` (never the raw body), trimmed and printable, or ""."""
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    message = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(message, str):
+        return ""
+    cleaned = "".join(c for c in message if c.isprintable())
+    return cleaned[:_MAX_MESSAGE]
+
+
+def json_or_text(response: httpx.Response | None) -> Any:
+    if response is None or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:2000]
+
+
+class CookielessTransport(httpx.AsyncBaseTransport):
+    """Drops `Set-Cookie` from JumpCloud's answers before httpx's cookie jar sees them.
+
+    One client serves every API key: a cookie JumpCloud set for one admin's key must never
+    ride along with another's request. (It also spares parsing cookies on every answer.)
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if "set-cookie" in response.headers:
+            del response.headers["set-cookie"]
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

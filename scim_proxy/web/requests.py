@@ -1,0 +1,141 @@
+"""What every SCIM handler needs from a request: credentials, a bounded JSON body, paging."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import attrs
+from starlette.requests import Request
+
+from scim_proxy.errors import InvalidSyntax, InvalidValue, NotFound, PayloadTooLarge, Unauthorized
+from scim_proxy.jumpcloud.client import Credentials, JumpCloudClient
+from scim_proxy.settings import Settings
+
+OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+MAX_COUNT = 100  # JumpCloud pages hold at most 100
+_ORG_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+_MAX_TOKEN = 4096
+
+
+def settings_from(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def jumpcloud_from(request: Request) -> JumpCloudClient:
+    client: JumpCloudClient = request.app.state.jumpcloud
+    return client
+
+
+def credentials_from(request: Request) -> Credentials:
+    """The bearer token Entra sends (the JumpCloud API key); 401 before any upstream call."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized(
+            "Send the JumpCloud admin API key as 'Authorization: Bearer <key>' "
+            "(Entra: Provisioning > Admin Credentials > Secret Token)"
+        )
+    if len(token) > _MAX_TOKEN or not token.isprintable() or " " in token:
+        raise Unauthorized("The bearer token is not a well-formed JumpCloud API key")
+    org_id = request.path_params.get("org_id")
+    if org_id is not None and not _ORG_ID.match(org_id):
+        raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
+    return Credentials(api_key=token, org_id=org_id)
+
+
+def resource_id(request: Request, kind: str = "User") -> str:
+    """The {id} path segment, if it can be a JumpCloud id; else 404 with no upstream call."""
+    value: str = request.path_params["id"]
+    if not OBJECT_ID.match(value):
+        raise NotFound(f"{kind} {value[:64]!r} not found")
+    return value
+
+
+async def read_json(request: Request) -> Any:
+    """The body as JSON, at most `max_body_bytes`; 413 / 400 invalidSyntax otherwise."""
+    limit = settings_from(request).max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise InvalidSyntax("The request body is empty; a JSON object is required")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidSyntax("The request body is not valid UTF-8") from exc
+    except RecursionError as exc:
+        raise InvalidSyntax("The request body is nested too deeply") from exc
+    except ValueError as exc:
+        raise InvalidSyntax(f"The request body is not valid JSON (line {getattr(exc, 'lineno', '?')})") from exc
+
+
+def scim_base(request: Request) -> str:
+    """The absolute SCIM base URL of this request, e.g. https://proxy/orgs/<org>/scim/v2."""
+    path = request.url.path
+    end = path.find("/scim/v2")
+    prefix = path[: end + len("/scim/v2")] if end >= 0 else "/scim/v2"
+    return f"{request.url.scheme}://{request.url.netloc}{prefix}"
+
+
+@attrs.frozen(kw_only=True)
+class ListParams:
+    """RFC 7644 section 3.4.2 query parameters, validated."""
+
+    filter: str | None = None
+    start_index: int = 1
+    count: int = MAX_COUNT
+    attributes: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+
+
+def list_params(source: dict[str, Any]) -> ListParams:
+    """Parse from a query string (strings) or a SearchRequest body (JSON values)."""
+    folded = {str(k).lower(): v for k, v in source.items()}
+    return ListParams(
+        filter=_optional_str(folded.get("filter"), "filter"),
+        start_index=max(1, _integer(folded.get("startindex"), "startIndex", 1)),
+        count=min(MAX_COUNT, max(0, _integer(folded.get("count"), "count", MAX_COUNT))),
+        attributes=_names(folded.get("attributes")),
+        excluded=_names(folded.get("excludedattributes")),
+    )
+
+
+def _optional_str(value: Any, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidValue(f"{name} must be a string")
+    return value
+
+
+def _integer(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise InvalidValue(f"{name} must be an integer")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"{name} must be an integer") from None
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(v.strip() for v in value if v.strip())
+    raise InvalidValue("attributes and excludedAttributes must be comma-separated names or a list of names")

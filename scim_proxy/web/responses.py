@@ -1,0 +1,58 @@
+"""SCIM responses: `application/scim+json` bodies and the one SCIM error handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from scim_proxy.errors import ProxyError
+from scim_proxy.scim.schema import ERROR
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+log = structlog.get_logger("scim_proxy")
+
+
+class ScimResponse(JSONResponse):
+    """JSON with the SCIM media type (Entra's validator rejects plain application/json)."""
+
+    media_type = SCIM_MEDIA_TYPE
+
+
+def error_response(
+    status: int, detail: str, *, scim_type: str | None = None, headers: dict[str, str] | None = None
+) -> ScimResponse:
+    """A SCIM Error body (RFC 7644 section 3.12); `status` is a string, as the RFC's examples show."""
+    body: dict[str, Any] = {"schemas": [ERROR], "status": str(status), "detail": detail}
+    if scim_type:
+        body["scimType"] = scim_type
+    return ScimResponse(body, status_code=status, headers=headers)
+
+
+async def proxy_error_handler(request: Request, exc: Exception) -> Response:
+    """Turn a ProxyError into its SCIM Error; the message is already safe to send."""
+    assert isinstance(exc, ProxyError)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    if exc.status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="scim-proxy"'}
+    detail = str(exc) if exc.status != 500 else "Internal error; the request id is in the proxy's log"
+    return error_response(exc.status, detail, scim_type=exc.scim_type, headers=headers)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 and 405 (unknown route, wrong method) as SCIM Errors."""
+    assert isinstance(exc, HTTPException)
+    detail = {
+        404: f"No such endpoint: {request.url.path}",
+        405: f"{request.method} is not supported on {request.url.path}",
+    }.get(exc.status_code, exc.detail)
+    return error_response(exc.status_code, detail, headers=dict(exc.headers or {}))
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    """Anything unplanned: log the traceback, send a generic 500 without it."""
+    log.exception("unexpected_error", error_type=type(exc).__name__)
+    return error_response(500, "Internal error; the request id is in the proxy's log")
