@@ -75,9 +75,10 @@ def build(args: argparse.Namespace) -> ASGIApp:
         from .forwarders import create_forwarder
 
         return create_forwarder(args.upstream, args.client)
+    from scim_proxy.jumpcloud.transport import make_jumpcloud_client
     from scim_proxy.logs import configure_logging
     from scim_proxy.settings import Settings
-    from scim_proxy.web.app import create_app, make_jumpcloud_client
+    from scim_proxy.web.app import create_app
 
     settings = Settings(jumpcloud_url=args.upstream, log_format="json", log_level=args.log_level)
     configure_logging(settings.log_format, settings.log_level)

@@ -102,9 +102,9 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     import asyncio
 
-    from scim_proxy.jumpcloud.client import Credentials
+    from scim_proxy.jumpcloud.models import Credentials
+    from scim_proxy.jumpcloud.transport import make_jumpcloud_client
     from scim_proxy.ops.preflight import report, run_checks
-    from scim_proxy.web.app import make_jumpcloud_client
 
     api_key = os.environ.get(args.api_key_env, "").strip()
     if not api_key:

@@ -25,6 +25,7 @@ import httpx
 import pytest
 import respx
 
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.cassette import (
     NO_CALL,
     Cassette,
@@ -38,7 +39,7 @@ from scim_proxy.ops.cassette import (
 from scim_proxy.ops.cassette import response_body as live_body
 from scim_proxy.ops.recording import redact
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app, make_jumpcloud_client
+from scim_proxy.web.app import create_app
 
 REPLAY_JUMPCLOUD = "https://jumpcloud.replay.invalid"
 REPLAY_TOKEN = "replay-api-key"  # noqa: S105 -- a placeholder the recorded JumpCloud never checks

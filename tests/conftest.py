@@ -9,8 +9,9 @@ import pytest
 import respx
 import structlog
 
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app, make_jumpcloud_client
+from scim_proxy.web.app import create_app
 
 from .helpers import JC_URL
 

@@ -16,19 +16,12 @@ from scim_proxy.errors import (
     Throttled,
     UpstreamBusy,
 )
+from scim_proxy.jumpcloud.decode import group as jc_group
 from scim_proxy.jumpcloud.groups import member_failure_error
 from scim_proxy.scim.group_patch import MemberPlan, parse_group_patch
-from scim_proxy.scim.groups import (
-    GroupTerm,
-    description_with,
-    group_matches,
-    jc_group,
-    objectid_time,
-    parse_group,
-    parse_group_filter,
-    put_body,
-    to_scim_group,
-)
+from scim_proxy.scim.groups import GroupTerm, parse_group, parse_group_filter
+from scim_proxy.translate.groups import description_with, group_matches, objectid_time, put_body, to_scim_group
+from scim_proxy.translate.groups import external_id as external_id_of_group
 
 A = "64b0c0ffee0000000000000a"
 B = "64b0c0ffee0000000000000b"
@@ -154,7 +147,7 @@ def test_external_id_lives_at_the_end_of_the_description(
     described = description_with(description, external_id)
 
     assert expected == described
-    assert external_id == jc_group({"id": A, "name": "g", "description": described}).external_id
+    assert external_id == external_id_of_group(jc_group({"id": A, "name": "g", "description": described}))
 
 
 def test_put_body_carries_fields_we_do_not_manage() -> None:

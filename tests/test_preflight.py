@@ -7,10 +7,10 @@ import pytest
 import respx
 
 from scim_proxy.__main__ import main
-from scim_proxy.jumpcloud.client import Credentials
+from scim_proxy.jumpcloud.models import Credentials
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.preflight import report, run_checks
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import make_jumpcloud_client
 
 from .helpers import API_KEY, JC_URL, jc_user
 

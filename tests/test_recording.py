@@ -15,9 +15,10 @@ import httpx
 import pytest
 import respx
 
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.recording import REDACTED, CassetteWriter, body_fields, redact, safe_headers
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app, make_jumpcloud_client
+from scim_proxy.web.app import create_app
 
 from .helpers import API_KEY, AUTH, USER_ID, jc_user
 

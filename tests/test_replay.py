@@ -15,13 +15,14 @@ import pytest
 from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, create_emulator_app
 from devtools.servers import serve_in_thread
 from scim_proxy.__main__ import main
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.cassette import load, normalise, side_by_side
 from scim_proxy.ops.replay import replay_against
 from scim_proxy.scim import schema
 from scim_proxy.settings import Settings
 from scim_proxy.testing import Replayer, ReplayMismatch, replay, replay_fixture  # noqa: F401 -- the `replay` fixture
 from scim_proxy.translate import users as mapping
-from scim_proxy.web.app import create_app, make_jumpcloud_client
+from scim_proxy.web.app import create_app
 
 from .cassettes.make_cassettes import EMULATOR, FLOWS, lifecycle, record, record_demo
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
-import cattrs
 import httpx
 import stamina
 
@@ -26,7 +25,8 @@ from scim_proxy.errors import (
     UpstreamUnavailable,
 )
 from scim_proxy.jumpcloud import budget
-from scim_proxy.jumpcloud.models import JcPage, JcUser
+from scim_proxy.jumpcloud.decode import Decoder
+from scim_proxy.jumpcloud.models import Credentials, JcPage, JcUser
 from scim_proxy.jumpcloud.responses import (
     RETRYABLE_STATUSES,
     check,
@@ -35,17 +35,8 @@ from scim_proxy.jumpcloud.responses import (
     json_or_text,
     retry_after,
 )
-from scim_proxy.translate.converters import make_jc_converter
 
 _T = TypeVar("_T")
-
-
-@attrs.frozen
-class Credentials:
-    """The Entra Secret Token (a JumpCloud API key) and, for multi-tenant admins, the org id."""
-
-    api_key: str = attrs.field(repr=False)
-    org_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -92,7 +83,7 @@ class JumpCloudClient:
         self._retry = retry or RetryPolicy()
         self._limiter = limiter or budget.KeyLimiter(10, 200)
         self._timeout = upstream_timeout
-        self._converter = make_jc_converter()
+        self._decode = Decoder()
 
     def add_call_observer(self, observer: Callable[[str, str, int | None, float], None]) -> None:
         """Call `observer(method, path, status, seconds)` after every JumpCloud exchange (metrics)."""
@@ -242,29 +233,29 @@ class JumpCloudClient:
 
     async def get_user(self, user_id: str, *, auth: Credentials) -> JcUser:
         response = await self.request("GET", f"/api/systemusers/{user_id}", auth=auth, operation="get_user")
-        return self._user(response)
+        return self._decode.user(response)
 
     async def list_users(self, *, skip: int, limit: int, auth: Credentials) -> JcPage:
         params = {"skip": str(skip), "limit": str(limit), "sort": "_id"}
         response = await self.request("GET", "/api/systemusers", auth=auth, params=params, operation="list_users")
-        return self._page(response)
+        return self._decode.page(response)
 
     async def search_users(self, query: list[dict[str, Any]], *, skip: int, limit: int, auth: Credentials) -> JcPage:
         body = {"filter": {"and": query}, "skip": skip, "limit": limit}
         response = await self.request("POST", "/api/search/systemusers", auth=auth, body=body, operation="search_users")
-        return self._page(response)
+        return self._decode.page(response)
 
     async def create_user(self, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
         response = await self.request(
             "POST", "/api/systemusers", auth=auth, body=dict(body), operation="create_user", idempotent=False
         )
-        return self._user(response)
+        return self._decode.user(response)
 
     async def update_user(self, user_id: str, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
         response = await self.request(
             "PUT", f"/api/systemusers/{user_id}", auth=auth, body=dict(body), operation="update_user"
         )
-        return self._user(response)
+        return self._decode.user(response)
 
     async def delete_user(self, user_id: str, *, auth: Credentials) -> None:
         # cascade_manager=null clears `manager` on direct reports, so deleting a manager cannot fail.
@@ -283,15 +274,3 @@ class JumpCloudClient:
             if stats.calls - calls_before > 1:
                 return
             raise
-
-    def _user(self, response: httpx.Response) -> JcUser:
-        return self._decode(response, JcUser)
-
-    def _page(self, response: httpx.Response) -> JcPage:
-        return self._decode(response, JcPage)
-
-    def _decode(self, response: httpx.Response, cls: type[_T]) -> _T:
-        try:
-            return self._converter.structure(response.json(), cls)
-        except (ValueError, TypeError, KeyError, cattrs.BaseValidationError) as exc:
-            raise UpstreamUnavailable("JumpCloud sent an answer we could not read") from exc

@@ -10,34 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
-
-import attrs
+from typing import Any
 
 from scim_proxy.errors import Conflict, InvalidValue, NotFound, ProxyError, Throttled, UpstreamUnavailable
-from scim_proxy.jumpcloud import budget
-from scim_proxy.jumpcloud.client import Credentials, JumpCloudClient
-from scim_proxy.scim.groups import JcGroup, jc_group
+from scim_proxy.jumpcloud import budget, decode
+from scim_proxy.jumpcloud.client import JumpCloudClient
+from scim_proxy.jumpcloud.models import Credentials, GroupPage, JcGroup
 
 PAGE = 100  # the most a v2 list returns per call
 _BASE = "/api/v2/usergroups"
-
-
-@attrs.frozen
-class GroupPage:
-    """One page of groups and JumpCloud's `x-total-count` for the whole query (None if absent)."""
-
-    total: int | None
-    groups: tuple[JcGroup, ...]
-
-
-class _Response(Protocol):
-    """What we read of JumpCloudClient.request()'s answer."""
-
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-
-    def json(self) -> Any: ...
 
 
 class JumpCloudGroups:
@@ -55,9 +36,7 @@ class JumpCloudGroups:
         if name is not None:
             params["filter"] = f"name:eq:{name}"  # the value is everything after the second ':'
         response = await self._client.request("GET", _BASE, auth=auth, params=params, operation="list_groups")
-        items = _array(response)
-        groups = tuple(_group(item) for item in items)
-        return GroupPage(total=_total(response), groups=groups)
+        return decode.group_page(response)
 
     async def list_all(self, *, auth: Credentials) -> list[JcGroup]:
         """Every group, page by page (for lookups JumpCloud cannot filter, such as externalId)."""
@@ -70,21 +49,21 @@ class JumpCloudGroups:
 
     async def get(self, group_id: str, *, auth: Credentials) -> JcGroup:
         response = await self._client.request("GET", f"{_BASE}/{group_id}", auth=auth, operation="get_group")
-        return _group(_json(response))
+        return decode.group(decode.json_of(response))
 
     async def create(self, body: dict[str, Any], *, auth: Credentials) -> JcGroup:
         """POST /usergroups (201); sent once, as a create JumpCloud may have committed must not be repeated."""
         response = await self._client.request(
             "POST", _BASE, auth=auth, body=body, operation="create_group", idempotent=False
         )
-        return _group(_json(response))
+        return decode.group(decode.json_of(response))
 
     async def put(self, group_id: str, body: dict[str, Any], *, auth: Credentials) -> JcGroup:
         """PUT /usergroups/{id}: a full update (`name` required); members are not part of it."""
         response = await self._client.request(
             "PUT", f"{_BASE}/{group_id}", auth=auth, body=body, operation="update_group"
         )
-        return _group(_json(response))
+        return decode.group(decode.json_of(response))
 
     async def delete(self, group_id: str, *, auth: Credentials) -> None:
         """DELETE /usergroups/{id} (200 or 204); a retry meeting 404 means our first attempt deleted it."""
@@ -109,10 +88,10 @@ class JumpCloudGroups:
                 params={"limit": str(PAGE), "skip": str(skip)},
                 operation="list_group_members",
             )
-            items = _array(response)
-            member_ids.extend(_member_id(item) for item in items if _is_user(item))
+            items = decode.array_of(response)
+            member_ids.extend(decode.user_member_ids(items))
             skip += len(items)
-            total = _total(response)
+            total = decode.total_count(response)
             if len(items) < PAGE or (total is not None and skip >= total):
                 return member_ids
 
@@ -183,40 +162,3 @@ def member_failure_error(failures: Mapping[str, ProxyError], *, attempted: int) 
     kind = InvalidValue if isinstance(worst, NotFound) else type(worst)
     retry_after = max((e.retry_after for e in errors if e.retry_after is not None), default=None)
     return kind(detail, retry_after=retry_after)
-
-
-def _json(response: _Response) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise UpstreamUnavailable("JumpCloud sent an answer we could not read") from exc
-
-
-def _array(response: _Response) -> list[Any]:
-    data = _json(response)
-    if not isinstance(data, list):
-        raise UpstreamUnavailable("JumpCloud sent an answer we could not read")
-    return data
-
-
-def _group(data: Any) -> JcGroup:
-    try:
-        return jc_group(data)
-    except ValueError as exc:
-        raise UpstreamUnavailable("JumpCloud sent an answer we could not read") from exc
-
-
-def _total(response: _Response) -> int | None:
-    value = response.headers.get("x-total-count", "")
-    return int(value) if value.isdigit() else None
-
-
-def _is_user(item: Any) -> bool:
-    return isinstance(item, dict) and isinstance(item.get("to"), dict) and item["to"].get("type") == "user"
-
-
-def _member_id(item: dict[str, Any]) -> str:
-    member = item["to"].get("id")
-    if not isinstance(member, str):
-        raise UpstreamUnavailable("JumpCloud sent an answer we could not read")
-    return member

@@ -1,8 +1,22 @@
-"""Frozen attrs models for the JumpCloud systemuser fields we read (the rest is ignored)."""
+"""Frozen attrs models for what we read from JumpCloud and what we send with every call.
+
+Pure: no HTTP here; `decode.py` builds these from JumpCloud's JSON.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import attrs
+
+
+@attrs.frozen
+class Credentials:
+    """The Entra Secret Token (a JumpCloud API key) and, for multi-tenant admins, the org id."""
+
+    api_key: str = attrs.field(repr=False)
+    org_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -37,3 +51,21 @@ class JcPage:
 
     total_count: int
     results: tuple[JcUser, ...]
+
+
+@attrs.frozen(kw_only=True)
+class JcGroup:
+    """A JumpCloud user group; `raw` keeps the fields we only carry through a PUT."""
+
+    id: str
+    name: str
+    description: str = ""
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen
+class GroupPage:
+    """One page of groups and JumpCloud's `x-total-count` for the whole query (None if absent)."""
+
+    total: int | None
+    groups: tuple[JcGroup, ...]

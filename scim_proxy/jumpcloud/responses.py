@@ -1,5 +1,4 @@
-"""Reading JumpCloud's answers: which statuses to retry, which SCIM error each failure becomes,
-and which parts of an answer never reach the client (cookies).
+"""Reading JumpCloud's answers: which statuses to retry and which SCIM error each failure becomes.
 
 Functions of an `httpx.Response`; the calls themselves are made in jumpcloud.py only.
 """
@@ -93,23 +92,3 @@ def json_or_text(response: httpx.Response | None) -> Any:
         return response.json()
     except ValueError:
         return response.text[:2000]
-
-
-class CookielessTransport(httpx.AsyncBaseTransport):
-    """Drops `Set-Cookie` from JumpCloud's answers before httpx's cookie jar sees them.
-
-    One client serves every API key: a cookie JumpCloud set for one admin's key must never
-    ride along with another's request. (It also spares parsing cookies on every answer.)
-    """
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
-        if "set-cookie" in response.headers:
-            del response.headers["set-cookie"]
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()

@@ -12,8 +12,9 @@ from collections.abc import Callable
 import attrs
 
 from scim_proxy.errors import Forbidden, NotFound, ProxyError, Unauthorized, UpstreamUnavailable
-from scim_proxy.jumpcloud.client import Credentials, JumpCloudClient
+from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.groups import JumpCloudGroups
+from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.scim import filters
 from scim_proxy.scim.schema import BY_FIELD
 

@@ -14,19 +14,18 @@ caseExact ones (externalId, manager) match exactly as plain values.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
 from scim_proxy.errors import InvalidFilter, InvalidPath
+from scim_proxy.ids import local_part, object_id
 from scim_proxy.scim.models import ScimUser
 from scim_proxy.scim.paths import resolve
 from scim_proxy.scim.schema import UserAttribute
 
 MAX_FILTER_LENGTH = 4096
-_OBJECT_ID = re.compile(r"^[0-9a-f]{24}\Z")  # \Z: `$` also matches before a final newline
 
 
 @attrs.frozen
@@ -70,7 +69,7 @@ def eq_pairs(text: str) -> Iterator[tuple[str, str, bool]]:
 
 def _term(path: str, value: str, quoted: bool) -> Term:
     if path.lower() == "id":
-        return Term(None, value)
+        return Term(None, object_id(value) or value)  # ids are canonical lower-case (ids.py)
     try:
         attribute = resolve(path)
     except InvalidPath as exc:
@@ -136,7 +135,7 @@ def requested_id(terms: tuple[Term, ...]) -> str | None:
     if len(ids) > 1:
         return ""
     (wanted,) = ids
-    return wanted if _OBJECT_ID.match(wanted) else ""
+    return object_id(wanted) or ""
 
 
 def to_search_filter(terms: tuple[Term, ...], *, username_from_email: bool = False) -> list[dict[str, Any]]:
@@ -147,7 +146,7 @@ def to_search_filter(terms: tuple[Term, ...], *, username_from_email: bool = Fal
             continue
         value = term.value
         if username_from_email and term.attribute.field == "user_name":
-            value = value.split("@", 1)[0]
+            value = local_part(value)
         if term.attribute.case_exact:
             query.append({term.attribute.jc_field: value})
         else:
@@ -175,8 +174,8 @@ def matches(user: ScimUser, terms: tuple[Term, ...], *, username_from_email: boo
             actual = getattr(user, term.attribute.field)
             expected = term.value
             if username_from_email and term.attribute.field == "user_name":
-                expected = expected.split("@", 1)[0]
-                actual = (actual or "").split("@", 1)[0]
+                expected = local_part(expected)
+                actual = local_part(actual or "")
         if not isinstance(actual, str):
             return False
         if term.attribute is not None and not term.attribute.case_exact:

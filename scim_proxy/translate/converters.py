@@ -1,4 +1,4 @@
-"""cattrs converters for the two wire formats: JumpCloud JSON in, SCIM JSON out.
+"""The cattrs converter that writes SCIM User JSON (JumpCloud JSON is read in jumpcloud/decode.py).
 
 Built by factories, never at import, so tests and the app each get their own.
 """
@@ -7,70 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, override
 
-from scim_proxy.jumpcloud.models import JcPage, JcUser
 from scim_proxy.scim.models import ScimUser
 from scim_proxy.scim.schema import CORE_USER, ENTERPRISE_USER
-
-# JumpCloud spells these camelCase; our attrs fields are snake_case.
-_JC_RENAMES = {
-    "job_title": "jobTitle",
-    "cost_center": "costCenter",
-    "employee_type": "employeeType",
-    "employee_identifier": "employeeIdentifier",
-    "total_count": "totalCount",
-}
-
-
-def make_jc_converter() -> cattrs.Converter:
-    """Build the converter for JumpCloud JSON (rules in configure_jc_converter)."""
-    converter = cattrs.Converter()
-    configure_jc_converter(converter)
-    return converter
-
-
-def configure_jc_converter(converter: cattrs.Converter) -> None:
-    """Register our JumpCloud wire rules on `converter`.
-
-    - camelCase fields (`jobTitle`, `employeeIdentifier`, `totalCount`) map to snake_case;
-    - `id` falls back to `_id` (the HAR shows both; only `_id` is in every spec);
-    - unknown fields are ignored: JumpCloud returns dozens we do not map;
-    - a `null` or non-string where we expect a string reads as "not set", never a crash.
-    """
-    converter.register_structure_hook(str, _string)
-    converter.register_structure_hook(str | None, _optional_string)
-    converter.register_structure_hook(bool, _strict_bool)
-    renames: dict[str, Any] = {
-        f.name: override(rename=_JC_RENAMES[f.name]) for f in attrs.fields(JcUser) if f.name in _JC_RENAMES
-    }
-    user_hook = make_dict_structure_fn(JcUser, converter, **renames)
-
-    def structure_user(data: Any, _: type) -> JcUser:
-        if not isinstance(data, dict):
-            raise TypeError("a JumpCloud user must be an object")
-        if "id" not in data and "_id" in data:
-            data = {**data, "id": data["_id"]}
-        return user_hook(data, JcUser)
-
-    converter.register_structure_hook(JcUser, structure_user)
-    converter.register_structure_hook(
-        JcPage, make_dict_structure_fn(JcPage, converter, total_count=override(rename="totalCount"))
-    )
-
-
-def _string(value: Any, _: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _optional_string(value: Any, _: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _strict_bool(value: Any, _: type) -> bool:
-    return value is True
 
 
 def make_scim_converter() -> cattrs.Converter:

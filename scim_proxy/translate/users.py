@@ -17,16 +17,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from scim_proxy.errors import InvalidValue
+from scim_proxy.ids import is_valid_username, local_part, object_id
 from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.models import ScimUser, Value
 from scim_proxy.scim.schema import BY_FIELD, USER_ATTRIBUTES
 
 JcBody = dict[str, Any]  # a JSON body for JumpCloud: the converter edge
 
-# \Z, not $: `$` also matches before a final newline, which would let "jdoe\n" through.
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
-OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}\Z")
 ENTRA_USERNAME_FIX = (
     "In Entra, edit the userName mapping to use mailNickname (Provisioning > Mappings > "
     "Provision Microsoft Entra ID Users > userName), or start the proxy with "
@@ -37,7 +35,7 @@ ENTRA_USERNAME_FIX = (
 def to_scim_user(jc: JcUser, *, username_from_email: bool = False) -> ScimUser:
     """The SCIM view of a JumpCloud user; `meta.lastModified` is `created` (JumpCloud keeps no other)."""
     user_name = jc.username
-    if username_from_email and jc.email and jc.email.split("@", 1)[0].lower() == jc.username.lower():
+    if username_from_email and jc.email and local_part(jc.email).lower() == jc.username.lower():
         user_name = jc.email  # the UPN Entra sent, when the email carries it (the seed's mapping)
     return ScimUser(
         id=jc.id,
@@ -134,8 +132,10 @@ def validate(values: Mapping[str, Value], *, complete: bool, username_from_email
     if "user_name" in checked and not checked["user_name"]:
         raise InvalidValue("userName is required and cannot be cleared")
     manager = checked.get("manager")
-    if isinstance(manager, str) and not OBJECT_ID.match(manager):
-        raise InvalidValue("manager must be the id of a user in this service (24 hexadecimal characters)")
+    if isinstance(manager, str):
+        checked["manager"] = object_id(manager)
+        if checked["manager"] is None:
+            raise InvalidValue("manager must be the id of a user in this service (24 hexadecimal characters)")
     return checked
 
 
@@ -143,8 +143,8 @@ def _username(user_name: str, username_from_email: bool) -> str:
     if "@" in user_name:
         if not username_from_email:
             raise InvalidValue(f"userName must not be an email address: JumpCloud rejects them. {ENTRA_USERNAME_FIX}")
-        user_name = user_name.split("@", 1)[0]
-    if not USERNAME_PATTERN.match(user_name):
+        user_name = local_part(user_name)
+    if not is_valid_username(user_name):
         raise InvalidValue(
             "userName may contain only letters, digits, '.', '_' and '-', and must start with a letter or digit"
         )

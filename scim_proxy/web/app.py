@@ -7,16 +7,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from scim_proxy.errors import FeatureDisabled, ProxyError
-from scim_proxy.jumpcloud import budget
-from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
-from scim_proxy.jumpcloud.responses import CookielessTransport
+from scim_proxy.jumpcloud.client import JumpCloudClient
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.web import discovery, groups, users
@@ -131,57 +129,6 @@ def create_app(
     app.state.metrics = metrics
     app.state.groups_available = True
     return app
-
-
-def make_jumpcloud_client(
-    settings: Settings,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    on_call: Any = None,
-    upstream_client: str | None = None,
-) -> JumpCloudClient:
-    """The production client: one pooled connection set to the configured JumpCloud.
-
-    `upstream_client` (default: the setting) picks the transport under the httpx API:
-    "aiohttp" is `httpx_aiohttp.AiohttpTransport`, 1.4-2x the throughput of httpx's own
-    (httpcore) at concurrency 10-50 for half the CPU per request (`make bench`); "httpx" is
-    httpx's own. An injected `transport` (tests: respx behind httpx.MockTransport) always wins.
-    """
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
-    kind = upstream_client or settings.upstream_client
-    if transport is None:
-        if kind == "aiohttp":
-            from httpx_aiohttp import AiohttpTransport  # imported here: it is slow, see lifespan
-
-            transport = AiohttpTransport(limits=limits, client=lambda: _aiohttp_session(limits))
-        else:
-            transport = httpx.AsyncHTTPTransport(limits=limits)
-    http = httpx.AsyncClient(
-        base_url=settings.jumpcloud_url,
-        transport=CookielessTransport(transport),
-        timeout=httpx.Timeout(settings.upstream_timeout, connect=min(5.0, settings.upstream_timeout)),
-        limits=limits,
-        follow_redirects=False,  # a redirect could lead the API key to another host
-        headers={"user-agent": "scim-proxy"},
-    )
-    retry = RetryPolicy(
-        attempts=settings.retry_attempts,
-        wait_initial=settings.retry_backoff,
-        wait_max=settings.retry_backoff_max,
-        retry_after_cap=settings.retry_after_cap,
-    )
-    limiter = budget.KeyLimiter(settings.max_upstream_concurrency, settings.max_queued)
-    return JumpCloudClient(
-        http, retry=retry, limiter=limiter, upstream_timeout=settings.upstream_timeout, on_call=on_call
-    )
-
-
-def _aiohttp_session(limits: httpx.Limits) -> Any:
-    """aiohttp's session for the transport, without a cookie jar (see CookielessTransport)."""
-    import aiohttp
-
-    connector = aiohttp.TCPConnector(limit=limits.max_connections or 100, keepalive_timeout=limits.keepalive_expiry)
-    return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
 
 def app_from_env() -> Starlette:

@@ -17,16 +17,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from scim_proxy.errors import Conflict, NotFound, UpstreamUnavailable
-from scim_proxy.jumpcloud.client import Credentials
+from scim_proxy.ids import object_id
 from scim_proxy.jumpcloud.groups import JumpCloudGroups, member_failure_error
+from scim_proxy.jumpcloud.models import Credentials, JcGroup
 from scim_proxy.scim import groups
 from scim_proxy.scim.group_patch import parse_group_patch
-from scim_proxy.scim.groups import GroupInput, JcGroup
+from scim_proxy.scim.groups import GroupInput
 from scim_proxy.scim.projection import project
 from scim_proxy.scim.schema import CORE_GROUP, LIST_RESPONSE
+from scim_proxy.translate import groups as jc_groups
 from scim_proxy.web import groups_disabled
 from scim_proxy.web.requests import (
-    OBJECT_ID,
     ListParams,
     credentials_from,
     jumpcloud_from,
@@ -66,7 +67,9 @@ async def list_groups(request: Request) -> Response:
         shown, total = found[skip : skip + params.count], len(found)
     members = await jcg.members_of(shown, auth=auth) if _wants_members(params) else [None] * len(shown)
     base = scim_base(request)
-    resources = [_project(groups.to_scim_group(g, m, base=base), params) for g, m in zip(shown, members, strict=True)]
+    resources = [
+        _project(jc_groups.to_scim_group(g, m, base=base), params) for g, m in zip(shown, members, strict=True)
+    ]
     return ScimResponse(
         {
             "schemas": [LIST_RESPONSE],
@@ -88,17 +91,18 @@ async def _find(jcg: JumpCloudGroups, terms: tuple[groups.GroupTerm, ...], auth:
     """
     by = {t.attribute: t.value for t in terms}
     if "id" in by:
-        if not OBJECT_ID.match(by["id"]):
+        wanted_id = object_id(by["id"])
+        if wanted_id is None:
             return []
         try:
-            candidates = [await jcg.get(by["id"], auth=auth)]
+            candidates = [await jcg.get(wanted_id, auth=auth)]
         except NotFound:
             return []
     elif "displayName" in by:
         candidates = list((await jcg.list_groups(auth=auth, name=by["displayName"])).groups)
     else:
         candidates = await jcg.list_all(auth=auth)
-    matching = [g for g in candidates if groups.group_matches(g, terms)]
+    matching = [g for g in candidates if jc_groups.group_matches(g, terms)]
     wanted_members = {t.value for t in terms if t.attribute == "members"}
     if wanted_members:
         member_lists = await jcg.members_of(matching, auth=auth)
@@ -124,7 +128,7 @@ async def create_group(request: Request) -> Response:
     if missing:
         await _apply(jcg, created.id, add=missing, remove=(), auth=auth)
         members += missing
-    resource = groups.to_scim_group(created, members, base=scim_base(request))
+    resource = jc_groups.to_scim_group(created, members, base=scim_base(request))
     return ScimResponse(resource, status_code=201, headers={"Location": resource["meta"]["location"]})
 
 
@@ -134,7 +138,7 @@ async def _existing_same(jcg: JumpCloudGroups, wanted: GroupInput, auth: Credent
     JumpCloud's own name uniqueness is unconfirmed, so the name is checked here before a create.
     """
     for group in (await jcg.list_groups(auth=auth, name=wanted.display_name)).groups:
-        if wanted.external_id is not None and group.external_id == wanted.external_id:
+        if wanted.external_id is not None and jc_groups.external_id(group) == wanted.external_id:
             return group
         if group.name.casefold() == wanted.display_name.casefold():
             raise Conflict(f"displayName {wanted.display_name!r} is already taken by JumpCloud group {group.id}")
@@ -143,7 +147,7 @@ async def _existing_same(jcg: JumpCloudGroups, wanted: GroupInput, auth: Credent
 
 async def _create(jcg: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -> JcGroup:
     try:
-        return await jcg.create(groups.create_body(wanted), auth=auth)
+        return await jcg.create(jc_groups.create_body(wanted), auth=auth)
     except Conflict:
         raise Conflict(
             f"displayName {wanted.display_name!r} is already taken in JumpCloud (group names are unique ignoring case)"
@@ -151,7 +155,7 @@ async def _create(jcg: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -
     except UpstreamUnavailable:  # not Throttled: a 429 means JumpCloud did nothing
         # The create may have been committed with its answer lost: look before answering.
         for group in (await jcg.list_groups(auth=auth, name=wanted.display_name)).groups:
-            if group.external_id == wanted.external_id:
+            if jc_groups.external_id(group) == wanted.external_id:
                 log.info("create_recovered", reason="unanswered_create", resource="Group")
                 return group
         raise
@@ -190,7 +194,7 @@ async def replace_group(request: Request) -> Response:
     else:
         await _replace_members(jcg, group_id, wanted.members, auth)
         members = list(wanted.members)
-    return ScimResponse(_project(groups.to_scim_group(current, members, base=scim_base(request)), params))
+    return ScimResponse(_project(jc_groups.to_scim_group(current, members, base=scim_base(request)), params))
 
 
 async def patch_group(request: Request) -> Response:
@@ -207,7 +211,7 @@ async def patch_group(request: Request) -> Response:
     if patch.display_name is not None or patch.sets_external_id:
         current = await jcg.get(group_id, auth=auth)
         name = patch.display_name or current.name
-        external_id = patch.external_id if patch.sets_external_id else current.external_id
+        external_id = patch.external_id if patch.sets_external_id else jc_groups.external_id(current)
         await _rename(jcg, current, name, external_id, auth)
         touched = True
     plan = patch.members
@@ -235,7 +239,7 @@ async def _rename(
     jcg: JumpCloudGroups, current: JcGroup, name: str, external_id: str | None, auth: Credentials
 ) -> JcGroup:
     """PUT the new name and externalId, unless they are what JumpCloud already holds."""
-    body = groups.put_body(current, name=name, external_id=external_id)
+    body = jc_groups.put_body(current, name=name, external_id=external_id)
     if body["name"] == current.name and body["description"] == current.description:
         return current
     try:
@@ -273,7 +277,7 @@ async def _answer(
 ) -> Response:
     group = await jcg.get(group_id, auth=auth)
     members = await jcg.list_members(group_id, auth=auth) if _wants_members(params) else None
-    return ScimResponse(_project(groups.to_scim_group(group, members, base=scim_base(request)), params))
+    return ScimResponse(_project(jc_groups.to_scim_group(group, members, base=scim_base(request)), params))
 
 
 def _wants_members(params: ListParams) -> bool:

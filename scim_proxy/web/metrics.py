@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from prometheus_client import (
@@ -16,13 +15,14 @@ from prometheus_client import (
 from starlette.requests import Request
 from starlette.responses import Response
 
-_ID_SEGMENT = re.compile(r"/[0-9a-fA-F]{24}(?=/|$)")
+from scim_proxy.ids import is_object_id
+
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0)
 
 
 def endpoint_label(path: str) -> str:
     """`/api/systemusers/64b0…` -> `/api/systemusers/{id}`: bounded label cardinality."""
-    return _ID_SEGMENT.sub("/{id}", path)
+    return "/".join("{id}" if is_object_id(segment) else segment for segment in path.split("/"))
 
 
 class Metrics:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import attrs
 from starlette.requests import Request
 
 from scim_proxy.errors import InvalidSyntax, InvalidValue, NotFound, PayloadTooLarge, Unauthorized
-from scim_proxy.jumpcloud.client import Credentials, JumpCloudClient
+from scim_proxy.ids import object_id
+from scim_proxy.jumpcloud.client import JumpCloudClient
+from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.settings import Settings
 
-OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 MAX_COUNT = 100  # JumpCloud pages hold at most 100
-_ORG_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 _MAX_TOKEN = 4096
 
 
@@ -42,17 +41,20 @@ def credentials_from(request: Request) -> Credentials:
     if len(token) > _MAX_TOKEN or not token.isprintable() or " " in token:
         raise Unauthorized("The bearer token is not a well-formed JumpCloud API key")
     org_id = request.path_params.get("org_id")
-    if org_id is not None and not _ORG_ID.match(org_id):
-        raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
+    if org_id is not None:
+        org_id = object_id(org_id)
+        if org_id is None:
+            raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
     return Credentials(api_key=token, org_id=org_id)
 
 
 def resource_id(request: Request, kind: str = "User") -> str:
     """The {id} path segment, if it can be a JumpCloud id; else 404 with no upstream call."""
     value: str = request.path_params["id"]
-    if not OBJECT_ID.match(value):
+    found = object_id(value)
+    if found is None:
         raise NotFound(f"{kind} {value[:64]!r} not found")
-    return value
+    return found
 
 
 async def read_json(request: Request) -> Any:

@@ -10,8 +10,8 @@ from starlette.responses import Response
 
 from scim_proxy.errors import Conflict, InvalidSyntax, NotFound, Throttled, UpstreamUnavailable
 from scim_proxy.jumpcloud import budget
-from scim_proxy.jumpcloud.client import Credentials, JumpCloudClient
-from scim_proxy.jumpcloud.models import JcPage, JcUser
+from scim_proxy.jumpcloud.client import JumpCloudClient
+from scim_proxy.jumpcloud.models import Credentials, JcPage, JcUser
 from scim_proxy.scim import filters
 from scim_proxy.scim.models import ScimUser
 from scim_proxy.scim.patch import parse_patch

@@ -27,8 +27,9 @@ from devtools.demo import play
 from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
 from devtools.entra_sim import ENT, EntraClient
 from devtools.servers import serve_in_thread
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app, make_jumpcloud_client
+from scim_proxy.web.app import create_app
 
 from ..helpers import ALICE, BOB
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scim_proxy.scim.groups import description_with
+from scim_proxy.translate.groups import description_with
 
 from .support import (
     MALFORMED_ID,

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from devtools.emulator import FaultRule, Faults
-from scim_proxy.jumpcloud.client import Credentials, JumpCloudClient, RetryPolicy
+from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
+from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.scim.filters import parse_filter, to_search_filter
 from scim_proxy.translate import users as mapping
 

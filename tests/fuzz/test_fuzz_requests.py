@@ -22,8 +22,9 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app, make_jumpcloud_client
+from scim_proxy.web.app import create_app
 
 from ..helpers import AUTH, JC_URL, USER_ID, jc_user
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from scim_proxy.jumpcloud.decode import make_jc_converter
 from scim_proxy.jumpcloud.models import JcPage, JcUser
 from scim_proxy.scim.models import ScimUser
-from scim_proxy.translate.converters import make_jc_converter, make_scim_converter
+from scim_proxy.translate.converters import make_scim_converter
 from scim_proxy.translate.users import to_scim_user
 
 from .payloads import payload

@@ -112,14 +112,14 @@ def test_unsupported_filters_are_invalid(text: str) -> None:
         (f"id eq {USER_ID}", USER_ID),
         (f'id eq "{USER_ID}" and userName eq "a"', USER_ID),
         ('id eq "not-an-object-id"', ""),
-        (f"id eq {USER_ID.upper()}", ""),
+        (f"id eq {USER_ID.upper()}", USER_ID),
         (f"id eq {USER_ID} and id eq {MANAGER_ID}", ""),
         (f"id eq {USER_ID} and id eq {USER_ID}", USER_ID),
         ('id eq "64b0c0ffee0000000000abcd\\n"', ""),
     ],
 )
 def test_requested_id(text: str, expected: str | None) -> None:
-    """An `id eq` term asks for one JumpCloud id; an id that cannot exist (bad shape, two ids) reads as ""."""
+    """An `id eq` term asks for one JumpCloud id, any case; an id that cannot exist (bad shape, two ids) reads as ""."""
     assert expected == requested_id(parse_filter(text))
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from scim_proxy.errors import InvalidValue
+from scim_proxy.jumpcloud.decode import make_jc_converter
 from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.models import ScimUser
 from scim_proxy.scim.resources import parse_user
-from scim_proxy.translate.converters import make_jc_converter
 from scim_proxy.translate.users import (
     ENTRA_USERNAME_FIX,
     create_body,
@@ -110,7 +110,7 @@ def test_create_body_state(values: dict[str, Any], body: dict[str, Any]) -> None
         ({"active": False}, {"state": "SUSPENDED", "suspended": True}),
         ({"title": None}, {"jobTitle": ""}),
         ({"manager": None}, {"manager": None}),
-        ({"manager": MANAGER_ID.upper()}, {"manager": MANAGER_ID.upper()}),
+        ({"manager": MANAGER_ID.upper()}, {"manager": MANAGER_ID}),  # ids are canonical lower-case
         ({"locale": "de-DE", "user_type": "Contractor"}, {"location": "de-DE", "employeeType": "Contractor"}),
         ({"organization": "Org", "cost_center": "CC"}, {"company": "Org", "costCenter": "CC"}),
         ({"external_id": "ext", "employee_number": "7"}, {"external_dn": "ext", "employeeIdentifier": "7"}),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import attrs
 import pytest
 
+from scim_proxy.jumpcloud.decode import make_jc_converter
 from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.models import ScimUser
 from scim_proxy.scim.paths import resolve
 from scim_proxy.scim.schema import BY_FIELD, BY_PATH, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
-from scim_proxy.translate.converters import make_jc_converter
 from scim_proxy.translate.users import to_scim_user, update_body
 
 MANAGER_ID = "64b0c0ffee0000000000aaaa"

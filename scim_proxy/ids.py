@@ -1,0 +1,34 @@
+"""The one rule for JumpCloud ids and the one rule for JumpCloud usernames.
+
+A JumpCloud id (users, groups, orgs) is a MongoDB ObjectId: 24 hexadecimal characters.
+JumpCloud writes them lower-case; we accept any case and always use the lower-case form,
+so `GET /Users/<ID>` and a manager `"64B0…"` are treated alike. No regular expression:
+`$` would also match before a final newline ("<id>\\n" must not pass).
+"""
+
+from __future__ import annotations
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+_USERNAME_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_USERNAME_REST = _USERNAME_FIRST | frozenset("._-")
+
+
+def object_id(value: object) -> str | None:
+    """The JumpCloud id `value` names, lower-cased; None if it cannot be one."""
+    if isinstance(value, str) and len(value) == 24 and _HEX.issuperset(value):
+        return value.lower()
+    return None
+
+
+def is_object_id(value: object) -> bool:
+    return object_id(value) is not None
+
+
+def local_part(value: str) -> str:
+    """The part of an email-shaped userName before '@' (the whole value if there is none)."""
+    return value.split("@", 1)[0]
+
+
+def is_valid_username(value: str) -> bool:
+    """JumpCloud's username characters: letters, digits, '.', '_', '-', starting with a letter or digit."""
+    return bool(value) and value[0] in _USERNAME_FIRST and _USERNAME_REST.issuperset(value)
