@@ -39,6 +39,7 @@ test: $(STAMP) ## the whole suite (unit, e2e over loopback, conformance, contrac
 lint: $(STAMP)
 	$(RUN) ruff check scim_proxy devtools tests bench
 	$(RUN) ruff format --check scim_proxy devtools tests bench
+	$(RUN) lint-imports
 
 fmt: $(STAMP)
 	$(RUN) ruff format scim_proxy devtools tests bench
