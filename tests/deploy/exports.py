@@ -1,0 +1,181 @@
+"""What the app exports, read off a live /metrics, and the check that a query reads nothing else.
+
+The export list is never written down here (except for the pending metrics below): the app is
+built, driven through a few requests in-process (one JumpCloud 429 then 200, a search, a 404) so
+every labelled series exists, and /metrics is parsed. A renamed metric or label then breaks the
+dashboard and alert tests instead of an operator's dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+from collections.abc import Mapping
+
+import attrs
+import httpx
+import respx
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.routing import Mount, Route
+
+from scim_proxy.app import create_app, make_jumpcloud_client
+from scim_proxy.settings import Settings
+
+from ..helpers import AUTH, JC_URL, USER_ID, jc_user
+from .promql import Matcher, parse
+
+# Added by the failed-auth defence (issue 11), which lands in parallel: the dashboard and the
+# alerts use them already. Once the app exports them, test_pending_metrics_match_the_app checks
+# the labels below against the real ones; then delete them from this list.
+PENDING_EXPORTS: Mapping[str, frozenset[str]] = {
+    "scim_auth_rejections_total": frozenset({"reason"}),
+    "jumpcloud_calls_in_flight": frozenset(),
+}
+AUTH_REJECTION_REASONS = frozenset({"negative_cache", "ip_budget", "jumpcloud"})
+
+# Labels Prometheus adds when it scrapes (job, instance) and the ServiceMonitor's Kubernetes
+# discovery adds (namespace, pod); `up` is the series Prometheus itself writes for each target.
+TARGET_LABELS = frozenset({"job", "instance", "namespace", "pod"})
+SCRAPE_SERIES: Mapping[str, frozenset[str]] = {"up": frozenset()}
+JOB = "scim-proxy"
+HTTP_STATUSES = frozenset(str(code) for code in range(100, 600))
+JUMPCLOUD_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+_LEGEND_LABEL = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
+_TEMPLATE_LABEL = re.compile(r"\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)")
+
+
+@attrs.frozen
+class Exports:
+    """Series names with their label names, and the values of the labels whose values are a closed set."""
+
+    labels: Mapping[str, frozenset[str]]
+    values: Mapping[str, frozenset[str]]
+
+
+@functools.cache
+def app_exports() -> Exports:
+    """The app's real exports plus the pending ones and Prometheus's own `up`."""
+    scraped, bucket_bounds = asyncio.run(_scrape())
+    labels = {**SCRAPE_SERIES, **PENDING_EXPORTS, **scraped}
+    values = {
+        "operation": operations(),
+        "status": HTTP_STATUSES | {"error"},  # jumpcloud_calls_total says "error" for no answer
+        "method": JUMPCLOUD_METHODS,
+        "reason": AUTH_REJECTION_REASONS,
+        "job": frozenset({JOB}),
+        "le": bucket_bounds,
+    }
+    return Exports(labels=labels, values=values)
+
+
+@functools.cache
+def scraped_exports() -> Mapping[str, frozenset[str]]:
+    """Only what /metrics showed: series name -> label names."""
+    return asyncio.run(_scrape())[0]
+
+
+def operations() -> frozenset[str]:
+    """Every value of the `operation` label: each SCIM endpoint's function name, and "unknown" (no route)."""
+    names = {"unknown"}
+    for route in create_app(Settings()).routes:
+        children = route.routes if isinstance(route, Mount) else [route]
+        names.update(child.endpoint.__name__ for child in children if isinstance(child, Route))
+    return frozenset(names - {"metrics", "endpoint", "healthz", "readyz"})
+
+
+async def _scrape() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Drive the app through requests that create every series, then parse its /metrics."""
+    router = respx.Router(base_url=JC_URL, assert_all_mocked=True)
+    router.get(f"/api/systemusers/{USER_ID}").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "0"}), httpx.Response(200, json=jc_user())]
+    )
+    router.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
+    settings = Settings(jumpcloud_url=JC_URL, retry_attempts=3, retry_backoff=0.001, retry_backoff_max=0.01)
+    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(router.async_handler))
+    app = create_app(settings, jumpcloud=upstream)
+    inbound = httpx.ASGITransport(app=app)
+    async with upstream.http, httpx.AsyncClient(transport=inbound, base_url="http://proxy.test") as client:
+        statuses = [
+            (await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)).status_code,
+            (await client.get("/scim/v2/Users", params={"filter": 'userName eq "nobody"'}, headers=AUTH)).status_code,
+            (await client.get("/scim/v2/Users/not-a-jumpcloud-id", headers=AUTH)).status_code,
+        ]
+        text = (await client.get("/metrics")).text
+    assert [200, 200, 404] == statuses
+    series: dict[str, set[str]] = {}
+    bounds: set[str] = set()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            series.setdefault(sample.name, set()).update(sample.labels)
+            if "le" in sample.labels:
+                bounds.add(sample.labels["le"])
+    return {name: frozenset(labels) for name, labels in series.items()}, frozenset(bounds)
+
+
+def unknown_references(expr: str, exports: Exports, *, also_labels: frozenset[str] = frozenset()) -> list[str]:
+    """What `expr` (and the labels in `also_labels`, e.g. a legend's) reads that the app does not export.
+
+    Checked: each metric name; each matcher's label on that metric; each matcher's value where the
+    label's values are a closed set (a regex alternative that matches no real value is a typo);
+    each grouping label and each of `also_labels` on at least one selected metric. Empty: all real.
+    """
+    parsed = parse(expr)
+    problems: list[str] = []
+    readable = set(TARGET_LABELS)
+    for selector in parsed.selectors:
+        labels = exports.labels.get(selector.metric)
+        if labels is None:
+            problems.append(f"{selector.metric} is not a metric the app exports")
+            continue
+        readable |= labels
+        for matcher in selector.matchers:
+            if matcher.label not in labels | TARGET_LABELS:
+                problems.append(f"{selector.metric} has no label {matcher.label!r}")
+            elif not _value_is_real(matcher, exports.values.get(matcher.label)):
+                problems.append(
+                    f"{selector.metric}{{{matcher.label}{matcher.op}{matcher.value!r}}} matches no real value"
+                )
+    problems.extend(
+        f"no metric in the query has label {label!r}"
+        for label in sorted((parsed.grouping_labels | also_labels) - readable)
+    )
+    return problems
+
+
+def legend_labels(legend: str) -> frozenset[str]:
+    """The labels a Grafana legend (`{{operation}} {{status}}`) or an alert template (`$labels.job`) names."""
+    return frozenset(_LEGEND_LABEL.findall(legend)) | frozenset(_TEMPLATE_LABEL.findall(legend))
+
+
+def _value_is_real(matcher: Matcher, universe: frozenset[str] | None) -> bool:
+    """Whether the matcher's value names real values; always true for open labels and Grafana variables."""
+    if universe is None or "$" in matcher.value or matcher.value == "":
+        return True
+    if matcher.op in {"=", "!="}:
+        return matcher.value in universe
+    try:
+        return all(
+            any(re.fullmatch(alternative, value) for value in universe) for alternative in alternatives(matcher.value)
+        )
+    except re.error:
+        return False
+
+
+def alternatives(regex: str) -> list[str]:
+    """The top-level `|` branches of a regex (not those inside parentheses or escaped)."""
+    branches, depth, start, escaped = [], 0, 0, False
+    for index, char in enumerate(regex):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(regex[start:index])
+            start = index + 1
+    branches.append(regex[start:])
+    return branches
