@@ -1,9 +1,11 @@
 """What the app exports, read off a live /metrics, and the check that a query reads nothing else.
 
 The export list is never written down here (except for the pending metrics below): the app is
-built, driven through a few requests in-process (one JumpCloud 429 then 200, a search, a 404) so
-every labelled series exists, and /metrics is parsed. A renamed metric or label then breaks the
-dashboard and alert tests instead of an operator's dashboard.
+built, driven through requests in-process so every labelled series exists (a JumpCloud 429 then
+200, a search, a 404, then every route and method of the SCIM mount once without a key, so each
+operation label value shows up as the app really names it), and /metrics is parsed. A renamed
+metric, label or operation then breaks the dashboard and alert tests instead of an operator's
+dashboard.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import attrs
 import httpx
 import respx
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from scim_proxy.app import create_app, make_jumpcloud_client
@@ -56,36 +59,36 @@ class Exports:
 @functools.cache
 def app_exports() -> Exports:
     """The app's real exports plus the pending ones and Prometheus's own `up`."""
-    scraped, bucket_bounds = asyncio.run(_scrape())
+    scraped, seen = _scraped()
     labels = {**SCRAPE_SERIES, **PENDING_EXPORTS, **scraped}
     values = {
-        "operation": operations(),
+        "operation": seen["operation"],
         "status": HTTP_STATUSES | {"error"},  # jumpcloud_calls_total says "error" for no answer
         "method": JUMPCLOUD_METHODS,
         "reason": AUTH_REJECTION_REASONS,
         "job": frozenset({JOB}),
-        "le": bucket_bounds,
+        "le": seen["le"],
     }
     return Exports(labels=labels, values=values)
 
 
-@functools.cache
 def scraped_exports() -> Mapping[str, frozenset[str]]:
     """Only what /metrics showed: series name -> label names."""
-    return asyncio.run(_scrape())[0]
+    return _scraped()[0]
 
 
 def operations() -> frozenset[str]:
-    """Every value of the `operation` label: each SCIM endpoint's function name, and "unknown" (no route)."""
-    names = {"unknown"}
-    for route in create_app(Settings()).routes:
-        children = route.routes if isinstance(route, Mount) else [route]
-        names.update(child.endpoint.__name__ for child in children if isinstance(child, Route))
-    return frozenset(names - {"metrics", "endpoint", "healthz", "readyz"})
+    """Every value of the `operation` label the app produced for its SCIM routes (and "unknown": no route)."""
+    return _scraped()[1]["operation"]
 
 
-async def _scrape() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """Drive the app through requests that create every series, then parse its /metrics."""
+@functools.cache
+def _scraped() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    return asyncio.run(_scrape())
+
+
+async def _scrape() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """Drive the app through requests that create every series; its /metrics as names -> labels, label -> values."""
     router = respx.Router(base_url=JC_URL, assert_all_mocked=True)
     router.get(f"/api/systemusers/{USER_ID}").mock(
         side_effect=[httpx.Response(429, headers={"Retry-After": "0"}), httpx.Response(200, json=jc_user())]
@@ -101,16 +104,40 @@ async def _scrape() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
             (await client.get("/scim/v2/Users", params={"filter": 'userName eq "nobody"'}, headers=AUTH)).status_code,
             (await client.get("/scim/v2/Users/not-a-jumpcloud-id", headers=AUTH)).status_code,
         ]
+        assert [200, 200, 404] == statuses
+        # Every route and method once, without a key: answered before any JumpCloud call, and
+        # labelled with the operation the app reports (group_by_id names its GET/PUT/PATCH/DELETE).
+        for path, method in _scim_routes(app):
+            await client.request(method, "/scim/v2" + path.replace("{id}", USER_ID).replace("{id:path}", "x"))
+        await client.get("/no-such-route")
         text = (await client.get("/metrics")).text
-    assert [200, 200, 404] == statuses
+    assert 3 == len(router.calls), "429 + 200 + the search; the keyless requests reach no JumpCloud"
     series: dict[str, set[str]] = {}
-    bounds: set[str] = set()
+    values: dict[str, set[str]] = {"operation": set(), "le": set()}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             series.setdefault(sample.name, set()).update(sample.labels)
-            if "le" in sample.labels:
-                bounds.add(sample.labels["le"])
-    return {name: frozenset(labels) for name, labels in series.items()}, frozenset(bounds)
+            for label in values.keys() & sample.labels.keys():
+                values[label].add(sample.labels[label])
+    return (
+        {name: frozenset(labels) for name, labels in series.items()},
+        {label: frozenset(found) for label, found in values.items()},
+    )
+
+
+def _scim_routes(app: Starlette) -> list[tuple[str, str]]:
+    """(path, method) of every route under the /scim/v2 mount.
+
+    HEAD (which Starlette adds to every GET route) is left out: it names the same operation as
+    GET, and HEAD /Groups/{id} currently fails with a 500 (group_by_id has no HEAD handler).
+    """
+    (mount,) = [route for route in app.routes if isinstance(route, Mount) and route.path == "/scim/v2"]
+    return [
+        (route.path, method)
+        for route in mount.routes
+        if isinstance(route, Route)
+        for method in sorted((route.methods or set()) - {"HEAD"})
+    ]
 
 
 def unknown_references(expr: str, exports: Exports, *, also_labels: frozenset[str] = frozenset()) -> list[str]:
