@@ -49,9 +49,9 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-contract-live: $(STAMP) ## the JumpCloud contract suite against a real test org (needs JUMPCLOUD_LIVE_API_KEY)
+contract-live: $(STAMP) ## the JumpCloud contract suite against a real test org (needs JUMPCLOUD_LIVE_API_KEY); writes contract-report.{json,md}
 	@test -n "$$JUMPCLOUD_LIVE_API_KEY" || { echo "make contract-live needs JUMPCLOUD_LIVE_API_KEY: an admin key of a test org, never production (docs/jumpcloud-assumptions.md)" >&2; exit 2; }
-	$(RUN) pytest tests/contract -m live -p no:randomly -v -rs
+	JUMPCLOUD_CONTRACT_REPORT_DIR=$${JUMPCLOUD_CONTRACT_REPORT_DIR:-.} $(RUN) pytest tests/contract -m live -p no:randomly -p no:cacheprovider -v -rs
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

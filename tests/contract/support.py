@@ -15,13 +15,16 @@ import secrets
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import httpx
 import pytest
 
 from devtools.emulator import EmulatorState
+
+if TYPE_CHECKING:
+    from .book import ContractBook
 
 BASE_PREFIX = "scimproxy-contract-"
 UNKNOWN_ID = "0123456789abcdef01234567"  # well-formed, and checked absent before any write to it
@@ -41,13 +44,17 @@ class UnsafeRequest(RuntimeError):
 
 @attrs.frozen(kw_only=True)
 class Target:
-    """Where the contract tests send their requests; `emulator` is the live state (None against a real org)."""
+    """Where the contract tests send their requests; `emulator` is the live state (None against a real org).
+
+    Every client it makes hands its responses to `book`, which keeps those of the running test.
+    """
 
     base_url: str
     api_key: str = attrs.field(repr=False)
     org_id: str | None
     live: bool
     emulator: EmulatorState | None = None
+    book: ContractBook | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -62,10 +69,21 @@ class Target:
         """Bounded waits: a real org gets more time than a loopback emulator."""
         return httpx.Timeout(20.0 if self.live else 5.0)
 
-    def client(self, **kwargs: Any) -> httpx.Client:
-        """A plain client for the target with its headers and timeout (`kwargs` override them)."""
+    @property
+    def strict_observations(self) -> bool:
+        """Whether observations must hold: only against the emulator in the register's wording."""
+        return self.emulator is not None and self.emulator.config.wording == "register"
+
+    def client(self, *, record: bool = True, **kwargs: Any) -> httpx.Client:
+        """A plain client for the target with its headers and timeout (`kwargs` override them).
+
+        Its exchanges go into the report unless `record` is False (the guard's safety probes).
+        """
         options: dict[str, Any] = {"headers": self.headers, "timeout": self.timeout, "verify": _ssl_context()}
-        return httpx.Client(base_url=self.base_url, **{**options, **kwargs})
+        hooks: dict[str, list[Any]] = kwargs.pop("event_hooks", {})
+        if record and self.book is not None:
+            hooks = {**hooks, "response": [*hooks.get("response", []), self.book.capture]}
+        return httpx.Client(base_url=self.base_url, event_hooks=hooks, **{**options, **kwargs})
 
 
 @functools.cache
@@ -182,7 +200,7 @@ class Guard:
 
 def guarded_client(target: Target, owned: Owned) -> tuple[httpx.Client, httpx.Client]:
     """A client for `target` whose writes pass the guard, and the unguarded probe it uses."""
-    probe = target.client()
+    probe = target.client(record=False)
     guard = Guard(owned, probe)
     client = target.client(event_hooks={"request": [guard.check], "response": [guard.record]})
     return client, probe
@@ -254,10 +272,11 @@ def settle(target: Target, check: Callable[[], _T], *, seconds: float = 15.0) ->
             time.sleep(0.5)
 
 
-def skip_on_live(target: Target, reason: str) -> None:
-    """Skip the rest of the test against a real org, saying why it is emulator-only."""
-    if target.live:
+def emulator_only(target: Target, reason: str) -> EmulatorState:
+    """The emulator's state; against anything else (a real org, another stand-in) the test skips, saying why."""
+    if target.emulator is None:
         pytest.skip(f"emulator only: {reason}")
+    return target.emulator
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
@@ -274,11 +293,16 @@ def iter_pages(total: int, size: int) -> Iterator[int]:
     yield from range(0, total + 1, size)
 
 
-def live_stops_here(target: Target, reason: str) -> bool:
-    """True against a real org: what follows checks only the emulator's own choices, as `reason` says.
+def body_of(resp: httpx.Response) -> Any:
+    """The JSON body, or the text when it is not JSON (an observation must not crash on a stand-in's HTML)."""
+    try:
+        return resp.json()
+    except ValueError:
+        return resp.text[:500]
 
-    A test returns there (and passes on what it checked) instead of skipping, so that a live
-    run's skip count lists only checks that did not run at all.
-    """
-    del reason  # it documents the call site
-    return target.live
+
+def message_of(resp: httpx.Response) -> str:
+    """The `message` of an error body, the one field of it the proxy reads (`responses.jumpcloud_message`)."""
+    body = body_of(resp)
+    message = body.get("message") if isinstance(body, dict) else None
+    return message if isinstance(message, str) else ""
