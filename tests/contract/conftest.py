@@ -30,10 +30,11 @@ from devtools.emulator import DEFAULT_API_KEY, WORDINGS, EmulatorConfig, Faults,
 from devtools.servers import serve_in_thread
 
 from .book import ContractBook
+from .guard import Owned, cleanup, guarded_client
 from .ledger import Contract
 from .register import register_rows
 from .report import build_report, write_report
-from .support import Names, Owned, Target, cleanup, email_of, emulator_only, guarded_client, new_run_prefix
+from .support import Names, Target, email_of, emulator_only, new_run_prefix
 
 LIVE_KEY_ENV = "JUMPCLOUD_LIVE_API_KEY"
 LIVE_ORG_ENV = "JUMPCLOUD_LIVE_ORG_ID"

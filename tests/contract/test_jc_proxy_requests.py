@@ -20,8 +20,9 @@ from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.scim.filters import parse_filter, to_search_filter
 from scim_proxy.translate import users as mapping
 
+from .guard import Guard, Owned
 from .ledger import Contract, containing, one_of
-from .support import Guard, Names, Owned, Target, body_of, email_of, error_body, message_of
+from .support import Names, Target, body_of, email_of, error_body, message_of
 
 pytestmark = pytest.mark.live
 
