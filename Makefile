@@ -51,9 +51,9 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-contract-live: $(STAMP) ## the JumpCloud contract suite against a real test org (needs JUMPCLOUD_LIVE_API_KEY)
+contract-live: $(STAMP) ## the JumpCloud contract suite against a real test org (needs JUMPCLOUD_LIVE_API_KEY); writes contract-report.{json,md}
 	@test -n "$$JUMPCLOUD_LIVE_API_KEY" || { echo "make contract-live needs JUMPCLOUD_LIVE_API_KEY: an admin key of a test org, never production (docs/jumpcloud-assumptions.md)" >&2; exit 2; }
-	$(RUN) pytest tests/contract -m live -p no:randomly -v -rs
+	JUMPCLOUD_CONTRACT_REPORT_DIR=$${JUMPCLOUD_CONTRACT_REPORT_DIR:-.} $(RUN) pytest tests/contract -m live -p no:randomly -p no:cacheprovider -v -rs
 
 promtool: ## promtool into .tools/bin from Debian's prometheus package (a message, not a failure, without apt)
 	@sh deploy/prometheus/install-promtool.sh
