@@ -13,8 +13,8 @@ are about the emulator's own choices stops before them (`live_stops_here`).
 
 from __future__ import annotations
 
+import itertools
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -108,10 +108,16 @@ def _msp_target(target: Target) -> Target:
     return Target(base_url=target.base_url, api_key=MSP_KEY, org_id=MSP_ORG, live=False, emulator=target.emulator)
 
 
+@pytest.fixture(name="test_numbers", scope="session")
+def _test_numbers() -> Iterator[int]:
+    """1, 2, 3, ...: one number per test that creates something, so no two tests of a run share a prefix."""
+    return itertools.count(1)
+
+
 @pytest.fixture(name="test_prefix")
-def _test_prefix(run_prefix: str) -> str:
-    """The prefix of everything this test creates: the run prefix plus a token of its own."""
-    return f"{run_prefix}{secrets.token_hex(2)}-"
+def _test_prefix(run_prefix: str, test_numbers: Iterator[int]) -> str:
+    """The prefix of everything this test creates: the run prefix plus `t<number>-`, unique in the run."""
+    return f"{run_prefix}t{next(test_numbers)}-"
 
 
 @pytest.fixture(name="names")

@@ -83,13 +83,15 @@ def test_jc_71_group_filter_by_name(target: Target, jc: httpx.Client, make_group
     assert 400 == jc.get("/api/v2/usergroups", params={"filter": f"name:$eq:{group['name']}"}).status_code
 
 
-def test_jc_72_group_name_eq_is_case_sensitive(target: Target, jc: httpx.Client, make_group: Make) -> None:
-    """v2 `name:eq:` is case-sensitive."""
+def test_jc_72_group_name_eq_is_case_sensitive(
+    target: Target, jc: httpx.Client, make_group: Make, names: Names
+) -> None:
+    """v2 `name:eq:` is case-sensitive: the name with its letters' case swapped finds nothing."""
     group = make_group("case")
-    upper = group["name"][:-6] + group["name"][-6:].upper()
+    other_case = names.other_case(group["name"])  # "...-case-1" -> "...-CASE-1"
 
     settle(target, lambda: _member_of_list(_by_name(jc, group["name"]), group["id"]))
-    resp = _by_name(jc, upper)
+    resp = _by_name(jc, other_case)
 
     assert (200, [], "0") == (resp.status_code, resp.json(), resp.headers.get("x-total-count"))
 
@@ -98,14 +100,13 @@ def _member_of_list(resp: httpx.Response, group_id: str) -> None:
     assert [group_id] == [g["id"] for g in resp.json()]
 
 
-def test_jc_73_duplicate_group_name_is_409(jc: httpx.Client, make_group: Make) -> None:
+def test_jc_73_duplicate_group_name_is_409(jc: httpx.Client, make_group: Make, names: Names) -> None:
     """Group names are unique regardless of case: a duplicate on POST or a renaming PUT is 409 Already Exists."""
     group = make_group("dup")
     other = make_group("other")
-    upper = group["name"][:-6] + group["name"][-6:].upper()
 
     same = jc.post("/api/v2/usergroups", json={"name": group["name"]})
-    other_case = jc.post("/api/v2/usergroups", json={"name": upper})
+    other_case = jc.post("/api/v2/usergroups", json={"name": names.other_case(group["name"])})
     rename = jc.put(f"/api/v2/usergroups/{other['id']}", json={"name": group["name"]})
 
     assert [(409, ALREADY_EXISTS)] * 3 == [(r.status_code, r.json()) for r in (same, other_case, rename)]
