@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import httpx
 import pytest
@@ -15,6 +15,8 @@ from scim_proxy.web.app import create_app
 
 from .helpers import JC_URL
 
+CALL_REPORT = pytest.StashKey[pytest.TestReport]()  # the outcome of a test's call phase, read in teardowns
+
 
 @pytest.fixture(name="settings")
 def _settings() -> Settings:
@@ -23,10 +25,28 @@ def _settings() -> Settings:
 
 
 @pytest.fixture(name="jc")
-def _jc() -> Iterator[respx.Router]:
-    """A stand-in JumpCloud; every route a test declares must be called."""
-    router = respx.Router(base_url=JC_URL, assert_all_mocked=True, assert_all_called=False)
+def _jc(request: pytest.FixtureRequest) -> Iterator[respx.Router]:
+    """A stand-in JumpCloud; every route a test declares must be called (checked after a passing test)."""
+    router = respx.Router(base_url=JC_URL, assert_all_mocked=True, assert_all_called=True)
     yield router
+    if not _call_passed(request.node):
+        return  # the failure already says what went wrong; an unused route would only add noise
+    uncalled = [repr(route) for route in router.routes if not route.called]
+    assert [] == uncalled, "routes declared but never called: say what should reach them, or drop them"
+
+
+def _call_passed(item: pytest.Item) -> bool:
+    report = item.stash.get(CALL_REPORT, None)
+    return report is not None and report.passed
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each test's call report on the item, so a fixture's teardown knows whether the test passed."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report
 
 
 @pytest.fixture(name="client")

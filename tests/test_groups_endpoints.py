@@ -228,13 +228,12 @@ async def test_create_with_members_adds_them(client: httpx.AsyncClient, jc: resp
 async def test_create_taken_name_is_409_without_create(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A displayName another group holds answers 409 uniqueness, and nothing is created."""
     jc.get(GROUPS).respond(200, json=[jc_group(description="")], headers={"x-total-count": "1"})
-    create = jc.post(GROUPS).respond(201, json=jc_group())
 
     resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-2"}, headers=AUTH)
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
     assert GID in resp.json()["detail"]
-    assert 0 == create.call_count
+    assert [("GET", GROUPS)] == [(c.request.method, c.request.url.path) for c in jc.calls]  # one lookup, no POST
 
 
 async def test_create_meeting_jumpcloud_409_is_uniqueness(client: httpx.AsyncClient, jc: respx.Router) -> None:
