@@ -16,6 +16,7 @@ from scim_proxy.web.app import create_app
 from .helpers import JC_URL
 
 CALL_REPORT = pytest.StashKey[pytest.TestReport]()  # the outcome of a test's call phase, read in teardowns
+EXIT_STATUS = pytest.StashKey[int]()  # how the session ended, read when pytest unconfigures
 
 
 @pytest.fixture(name="settings")
@@ -66,3 +67,25 @@ def _structlog_defaults() -> Iterator[None]:
     """A test that configures logging (the CLI, the demo) leaves no configuration to the next one."""
     yield
     structlog.reset_defaults()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remember how the run ended, for pytest_unconfigure."""
+    session.config.stash[EXIT_STATUS] = exitstatus
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After a failed run in random order, say how to replay that order, below the last line pytest prints."""
+    seed = getattr(config.option, "randomly_seed", None)
+    failed = config.stash.get(EXIT_STATUS, pytest.ExitCode.OK) not in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    )
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if failed and isinstance(seed, int) and config.getoption("randomly_reorganize", False) and reporter is not None:
+        reporter.write_line(
+            f"The tests ran in random order (seed {seed}); the same order again: "
+            f"make test PYTEST_ARGS=--randomly-seed={seed}",
+            yellow=True,
+            bold=True,
+        )

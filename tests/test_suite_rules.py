@@ -1,13 +1,14 @@
-"""The suite's own rules, checked: what tests/conftest.py promises about every test holds."""
+"""The suite's own rules, checked: what tests/conftest.py promises about every test holds.
+
+Each test runs an inner pytest (pytester) in a temporary directory, with our conftest loaded
+as a plugin and the asyncio settings pyproject.toml gives the real suite.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 pytest_plugins = ["pytester"]
-
-# The inner run's settings, as pyproject.toml gives them to ours (its rootdir is a temporary directory).
-INNER_OPTIONS = ("-p", "no:randomly", "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function")
 
 _DEAD_ROUTE = """
 import httpx
@@ -28,13 +29,32 @@ async def test_fails_and_leaves_a_route_unused(jc: respx.Router) -> None:
 """
 
 
-def test_a_declared_route_that_is_never_called_fails_the_test(pytester: pytest.Pytester) -> None:
-    """A `jc` route a passing test never calls is an error at teardown; a failing test reports only its failure."""
+@pytest.fixture(name="inner")
+def _inner(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A pytester directory whose runs load tests/conftest.py, configured like our suite."""
     pytester.makeconftest("pytest_plugins = ['tests.conftest']")
-    pytester.makepyfile(test_routes=_DEAD_ROUTE)
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    return pytester
 
-    result = pytester.runpytest(*INNER_OPTIONS)
+
+def test_a_declared_route_that_is_never_called_fails_the_test(inner: pytest.Pytester) -> None:
+    """A `jc` route a passing test never calls is an error at teardown; a failing test reports only its failure."""
+    inner.makepyfile(test_routes=_DEAD_ROUTE)
+
+    result = inner.runpytest("-p", "no:randomly")
 
     result.assert_outcomes(passed=2, failed=1, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_declares_a_route_it_never_calls*"])
     result.stdout.fnmatch_lines(["*routes declared but never called*"])
+
+
+def test_a_failed_run_in_random_order_says_how_to_replay_it(inner: pytest.Pytester) -> None:
+    """A run that fails in random order ends with its seed and the make command that replays the order."""
+    inner.makepyfile(test_fails="def test_fails() -> None:\n    assert False\n")
+
+    shuffled = inner.runpytest("-p", "randomly", "--randomly-seed=1234")
+    in_order = inner.runpytest("-p", "no:randomly")
+
+    assert (1, 1) == (shuffled.ret, in_order.ret)
+    assert shuffled.outlines[-1].endswith("make test PYTEST_ARGS=--randomly-seed=1234")
+    assert not any("randomly-seed" in line for line in in_order.outlines)
