@@ -189,6 +189,7 @@ async def test_unknown_group_is_404(client: httpx.AsyncClient, jc: respx.Router)
     malformed = await client.get("/scim/v2/Groups/not-an-id", headers=AUTH)
 
     assert (404, 404, 1) == (missing.status_code, malformed.status_code, len(jc.calls))
+    assert ["404", "404"] == [missing.json()["status"], malformed.json()["status"]]
 
 
 # -- create -----------------------------------------------------------------------------------
@@ -400,7 +401,8 @@ async def test_adding_to_a_deleted_group_is_404(client: httpx.AsyncClient, jc: r
         f"/scim/v2/Groups/{GID}", json=patch({"op": "add", "path": "members", "value": [{"value": U1}]}), headers=AUTH
     )
 
-    assert 404 == resp.status_code
+    assert (404, "404") == (resp.status_code, resp.json()["status"])
+    assert [("POST", MEMBERS), ("GET", f"{GROUPS}/{GID}")] == [(c.request.method, c.request.url.path) for c in jc.calls]
 
 
 async def test_member_value_that_is_not_a_user_id_is_400_without_calls(

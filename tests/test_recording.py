@@ -303,7 +303,8 @@ async def test_recording_failure_does_not_fail_the_request(
     ):
         resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
-    assert 200 == resp.status_code
+    assert (200, USER_ID) == (resp.status_code, resp.json()["id"])
+    assert [] == list(tmp_path.iterdir())  # nothing could be written
 
 
 async def test_app_rotates_with_settings(jc: respx.Router, settings: Settings, tmp_path: Path) -> None:
