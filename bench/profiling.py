@@ -1,0 +1,120 @@
+"""A sampling profile of the proxy under load (py-spy, from outside the process) and its cost centres.
+
+py-spy samples the proxy's Python stacks at `RATE` Hz without pausing it (`--nonblocking`),
+leaving out idle samples (the loop waiting on sockets), so each sample is CPU being spent.
+Two views of the collapsed stacks:
+
+- cost centres: each sample is charged to the first function *outside* scim_proxy that the
+  innermost scim_proxy frame called (e.g. `httpx AsyncClient.send <- scim_proxy/jumpcloud.py`),
+  or to the innermost scim_proxy function itself when the sample is in our own code; samples
+  with no scim_proxy frame at all (the server reading a request, the loop's own work) are
+  charged to the leaf's package and function. This names what our code spends, and where.
+- packages: self time by the package of the leaf frame (httpx, uvicorn, structlog, ...).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+RATE = 500
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
+_SITE = re.compile(r"(?:site|dist)-packages/(?P<package>[A-Za-z0-9_]+)")
+_STDLIB = re.compile(r"/lib/python3\.\d+/(?P<module>[A-Za-z0-9_]+)")
+_OURS = "scim_proxy/"
+
+
+def py_spy() -> str | None:
+    """The py-spy next to this interpreter, else one on PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+class Recorder:
+    """`py-spy record` attached to `pid` until `stop()`; raw collapsed stacks written to `out`."""
+
+    def __init__(self, binary: str, pid: int, out: Path, log: Path) -> None:
+        self.out = out
+        argv = [binary, "record", "--pid", str(pid), "--rate", str(RATE), "--format", "raw"]
+        argv += ["--nonblocking", "--function", "--full-filenames", "--output", str(out)]
+        self.proc = subprocess.Popen(argv, stdout=log.open("ab"), stderr=subprocess.STDOUT)  # noqa: S603 -- py-spy
+
+    def stop(self) -> str:
+        """Stop sampling (py-spy writes its file on SIGINT); the collapsed stacks, or '' if none."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        return self.out.read_text() if self.out.exists() else ""
+
+
+def parse_frame(frame: str) -> tuple[str, str]:
+    """`func (path:line)` -> (package-ish location, function): `scim_proxy/jumpcloud.py` or `httpx`."""
+    match = _FRAME.match(frame)
+    if match is None:
+        return frame, ""
+    path, function = match["file"], match["function"]
+    if _OURS in path:
+        return _OURS + path.split(_OURS, 1)[1], function
+    site = _SITE.search(path)
+    if site:
+        return site["package"], function
+    stdlib = _STDLIB.search(path)
+    if stdlib:
+        return stdlib["module"].removesuffix(".py"), function
+    return path, function
+
+
+def _centre(frames: list[tuple[str, str]]) -> str:
+    ours = [i for i, (where, _) in enumerate(frames) if where.startswith(_OURS)]
+    if not ours:
+        where, function = frames[-1]
+        return f"{where} {function} (no scim_proxy frame)"
+    inner = ours[-1]
+    caller = frames[inner]
+    if inner == len(frames) - 1:
+        return f"{caller[0]} {caller[1]} (own code)"
+    where, function = frames[inner + 1]
+    return f"{where} {function} <- {caller[0]} {caller[1]}"
+
+
+def analyse(collapsed: str, *, top: int = 12) -> dict[str, Any]:
+    """Cost centres and package self times, as shares of all CPU samples."""
+    centres: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
+    functions: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [parse_frame(f) for f in stack.split(";") if f]
+        frames = [f for f in frames if f[1] != "<module>" or f is frames[-1]]
+        if not frames:
+            continue
+        total += count
+        centres[_centre(frames)] += count
+        packages[frames[-1][0].split("/")[0]] += count
+        functions[f"{frames[-1][0]} {frames[-1][1]}"] += count
+
+    def shares(counter: Counter[str]) -> list[dict[str, Any]]:
+        return [
+            {"name": name, "samples": n, "percent": round(100 * n / total, 1)} for name, n in counter.most_common(top)
+        ]
+
+    return {
+        "samples": total,
+        "rate_hz": RATE,
+        "cost_centres": shares(centres),
+        "packages": shares(packages),
+        "self_functions": shares(functions),
+    }

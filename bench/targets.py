@@ -1,0 +1,186 @@
+"""The targets of issue 17, judged PASS/FAIL on one run, and the capacity they imply.
+
+Judged in the canned mode (the emulator's own CPU would blur the proxy's) on `--proxy-way`,
+the production default; without nginx, on the emulator mode, and the report says so.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+SAME_CLIENT_FORWARDER = {"proxy-httpx": "fwd-httpx", "proxy-aiohttp": "fwd-httpx-aiohttp"}
+# Added latency limits (ms) of issue 17 at concurrency 1 and 10: (p50, p99).
+LATENCY_LIMITS = {1: (0.5, 2.0), 10: (1.0, 5.0)}
+TENANT_RPS = 25.0  # Entra's provisioning rate per tenant (a job), requests per second
+HPA_UTILISATION = 0.7  # the CPU share of one core a replica is sized to, leaving room for bursts
+TENANT_COUNTS = (10, 100, 1000)
+ACTIVE_SHARES = (1.0, 0.1)  # all tenants syncing at once (initial syncs); one in ten (incremental cycles)
+MIN_REPLICAS = 2  # one per failure domain, whatever the load
+
+
+def _section(results: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    modes = results["modes"]
+    for mode in ("canned", "emulator"):
+        if mode in modes:
+            return mode, modes[mode]
+    return None
+
+
+def _level(section: dict[str, Any], concurrency: int) -> dict[str, Any] | None:
+    return next((lvl["runs"] for lvl in section["levels"] if lvl["concurrency"] == concurrency), None)
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per target: what was measured, the limit and PASS/FAIL (n/a when not measured)."""
+    rows: list[dict[str, Any]] = []
+    way = results["config"]["proxy_way"]
+
+    def add(name: str, measured: str, limit: str, ok: bool | None, where: str = way) -> None:
+        verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
+        rows.append({"target": name, "way": where, "measured": measured, "limit": limit, "verdict": verdict})
+
+    found = _section(results)
+    if found is None:
+        return rows
+    mode, section = found
+    c10 = _level(section, 10)
+    fwd = SAME_CLIENT_FORWARDER.get(way)
+    if c10 and way in c10 and fwd in c10 and c10[fwd]["server_cpu_ms_per_req"]:
+        ours, theirs = c10[way]["server_cpu_ms_per_req"], c10[fwd]["server_cpu_ms_per_req"]
+        ratio = ours / theirs
+        add(
+            f"CPU per SCIM request vs {fwd}, c=10 ({mode})",
+            f"{ours:.3f} vs {theirs:.3f} ms = {100 * ratio:.0f} %",
+            "<= 115 %",
+            ratio <= 1.15,
+        )
+    for concurrency, (p50_limit, p99_limit) in LATENCY_LIMITS.items():
+        runs = _level(section, concurrency)
+        if not runs or way not in runs or "direct" not in runs:
+            continue
+        for name, limit in (("p50", p50_limit), ("p99", p99_limit)):
+            added = runs[way][f"{name}_ms"] - runs["direct"][f"{name}_ms"]
+            add(
+                f"proxy-added {name} at c={concurrency} ({mode})", f"{added:.2f} ms", f"<= {limit:g} ms", added <= limit
+            )
+    open_loop = section.get("open_loop")
+    if open_loop and way in open_loop["runs"] and "direct" in open_loop["runs"]:
+        runs = open_loop["runs"]
+        added = [runs[way][f"{q}_ms"] - runs["direct"][f"{q}_ms"] for q in ("p50", "p99")]
+        rows.append(
+            {
+                "target": f"proxy-added latency at {open_loop['rate']:g} req/s open loop ({mode}): not a target, "
+                "the c=10 limits for scale",
+                "way": way,
+                "measured": f"p50 {added[0]:.2f} ms, p99 {added[1]:.2f} ms",
+                "limit": "1 / 5 ms",
+                "verdict": "info",
+            }
+        )
+    startup = results.get("startup")
+    if startup:
+        median = startup["median_s"]
+        add(
+            "start-up to /healthz 200, median",
+            f"{median:.2f} s (max {startup['max_s']:.2f})",
+            "<= 0.5 s",
+            median <= 0.5,
+            "scim-proxy serve",
+        )
+    for each_mode, each in results["modes"].items():
+        calls = each["calls_per_op"].get(way, {})
+        if calls:
+            shown = ", ".join(f"{op} {v:.2f}" for op, v in calls.items())
+            add(
+                f"JumpCloud calls per SCIM operation ({each_mode})",
+                shown,
+                "1.00 each",
+                all(v == 1.0 for v in calls.values()),
+            )
+    mt = section.get("multitenant")
+    if mt:
+        single, multi = mt["single"], mt["multi"]
+        keys = f"{mt['tenants']:,} keys vs 1"
+        share = multi["throughput_rps"] / single["throughput_rps"]
+        add(
+            f"{keys}: throughput",
+            f"{multi['throughput_rps']:.0f} vs {single['throughput_rps']:.0f} req/s = {100 * share:.0f} %",
+            ">= 90 %",
+            share >= 0.9,
+        )
+        cpu = multi["server_cpu_ms_per_req"] / single["server_cpu_ms_per_req"]
+        add(
+            f"{keys}: CPU per request",
+            f"{multi['server_cpu_ms_per_req']:.3f} vs {single['server_cpu_ms_per_req']:.3f} ms = {100 * cpu:.0f} %",
+            "<= 110 %",
+            cpu <= 1.1,
+        )
+        rss = multi["rss_mb"] / single["rss_mb"]
+        add(
+            f"{keys}: RSS after the run",
+            f"{multi['rss_mb']:.1f} vs {single['rss_mb']:.1f} MB = {100 * rss:.0f} %",
+            "<= 110 %",
+            rss <= 1.1,
+        )
+    soak = section.get("soak")
+    if soak:
+        extrapolated = ", extrapolated" if soak["measured_requests"] < 100_000 else ""
+        over = f"{soak['growth_mb']:+.1f} MB over {soak['measured_requests']:,}{extrapolated}"
+        add(
+            f"RSS growth per 100,000 requests ({soak['tenants']:,} keys)",
+            f"{soak['growth_per_100k_mb']:.1f} MB ({over})",
+            "<= 10 MB",
+            soak["growth_per_100k_mb"] <= 10,
+        )
+    for paced_way, run in results["modes"].get("emulator", {}).get("paced", {}).items():
+        add(
+            f"issue 6: {run['rate']:g} req/s at {run['latency_ms']:g} ms upstream latency (emulator)",
+            f"{run['server_cpu_percent']:.1f} % of a core, {run['errors']} errors",
+            "< 10 % of a core",
+            run["server_cpu_percent"] < 10 and run["errors"] == 0,
+            paced_way,
+        )  # fmt: skip
+    return rows
+
+
+def capacity(results: dict[str, Any]) -> dict[str, Any]:
+    """Requests per second per core and replicas per tenant count, from the c=10 CPU per request."""
+    found = _section(results)
+    way = results["config"]["proxy_way"]
+    c10 = _level(found[1], 10) if found else None
+    if not found or not c10 or way not in c10 or not c10[way]["server_cpu_ms_per_req"]:
+        return {}
+    cpu_ms = c10[way]["server_cpu_ms_per_req"]
+    per_core = 1000 / cpu_ms
+    per_replica = per_core * HPA_UTILISATION
+    replicas = {
+        f"{share:g}": {
+            str(n): max(MIN_REPLICAS, math.ceil(n * share * TENANT_RPS / per_replica)) for n in TENANT_COUNTS
+        }
+        for share in ACTIVE_SHARES
+    }
+    return {
+        "mode": found[0],
+        "cpu_ms_per_request": cpu_ms,
+        "rps_per_core": round(per_core),
+        "rps_per_replica": round(per_replica),
+        "hpa_utilisation": HPA_UTILISATION,
+        "tenant_rps": TENANT_RPS,
+        "replicas": replicas,
+    }
+
+
+def capacity_lines(cap: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{cap['cpu_ms_per_request']:.3f} ms CPU per request ({cap['mode']} upstream, c=10) = "
+        f"**{cap['rps_per_core']:,} req/s per core**; a one-worker replica held at "
+        f"{100 * cap['hpa_utilisation']:.0f} % of a core by the HPA serves {cap['rps_per_replica']:,} req/s. "
+        f"Each syncing tenant sends {cap['tenant_rps']:g} req/s.",
+        "",
+        "| tenants | replicas, all syncing at once | replicas, one in ten syncing |",
+        "|---:|---:|---:|",
+    ]
+    for n in TENANT_COUNTS:
+        lines.append(f"| {n:,} | {cap['replicas']['1'][str(n)]} | {cap['replicas']['0.1'][str(n)]} |")
+    return lines
