@@ -38,7 +38,7 @@ class Server:
         self.proc = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
             argv, env=child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("ab")
         )
-        self.started_s = 0.0
+        self.started_s = self.started_cpu_s = 0.0
         if wait:
             self.wait()
 
@@ -56,6 +56,8 @@ class Server:
                 raise RuntimeError(f"{self.name} did not start; see {self.log}")
             time.sleep(0.005)
         self.started_s = time.perf_counter() - self.began
+        times = psutil.Process(self.proc.pid).cpu_times()
+        self.started_cpu_s = times.user + times.system  # what start-up costs, whatever else runs
 
     @property
     def pid(self) -> int:

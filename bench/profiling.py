@@ -5,10 +5,12 @@ leaving out idle samples (the loop waiting on sockets), so each sample is CPU be
 Two views of the collapsed stacks:
 
 - cost centres: each sample is charged to the first function *outside* scim_proxy that the
-  innermost scim_proxy frame called (e.g. `httpx AsyncClient.send <- scim_proxy/jumpcloud.py`),
+  innermost scim_proxy frame called (e.g. `httpx AsyncClient.request <- scim_proxy/jumpcloud.py`),
   or to the innermost scim_proxy function itself when the sample is in our own code; samples
-  with no scim_proxy frame at all (the server reading a request, the loop's own work) are
-  charged to the leaf's package and function. This names what our code spends, and where.
+  with no scim_proxy frame at all (the server reading a request, the client writing one) are
+  charged to their callback's first frame below the event loop. This names what our code
+  spends, and where; `details` splits each centre by the next package it calls into
+  (e.g. `httpx AsyncClient.request -> http CookieJar.extract_cookies`).
 - packages: self time by the package of the leaf frame (httpx, uvicorn, structlog, ...).
 """
 
@@ -28,6 +30,7 @@ _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)
 _SITE = re.compile(r"(?:site|dist)-packages/(?P<package>[A-Za-z0-9_]+)")
 _STDLIB = re.compile(r"/lib/python3\.\d+/(?P<module>[A-Za-z0-9_]+)")
 _OURS = "scim_proxy/"
+_LOOP = {"asyncio", "uvloop"}
 
 
 def py_spy() -> str | None:
@@ -73,22 +76,38 @@ def parse_frame(frame: str) -> tuple[str, str]:
     return path, function
 
 
-def _centre(frames: list[tuple[str, str]]) -> str:
+def _entry(frames: list[tuple[str, str]], start: int, *, fine: bool) -> str:
+    """`pkg func` of frames[start]; when `fine`, plus `-> pkg func` of the first frame below it in another package."""
+    where, function = frames[start]
+    label = f"{where} {function}"
+    if fine:
+        for other, other_function in frames[start + 1 :]:
+            if other != where and not other.startswith(_OURS):
+                return f"{label} -> {other} {other_function}"
+    return label
+
+
+def _centre(frames: list[tuple[str, str]], *, fine: bool) -> str:
     ours = [i for i, (where, _) in enumerate(frames) if where.startswith(_OURS)]
     if not ours:
-        where, function = frames[-1]
-        return f"{where} {function} (no scim_proxy frame)"
+        # A callback or task of its own (the server reading a request, the client writing one),
+        # named after its first frame below the event loop's.
+        loop = [i for i, (where, _) in enumerate(frames) if where in _LOOP]
+        start = loop[-1] + 1 if loop else 0
+        if start >= len(frames):
+            return "event loop (asyncio, uvloop) (no scim_proxy frame)"
+        return f"{_entry(frames, start, fine=fine)} (no scim_proxy frame)"
     inner = ours[-1]
     caller = frames[inner]
     if inner == len(frames) - 1:
         return f"{caller[0]} {caller[1]} (own code)"
-    where, function = frames[inner + 1]
-    return f"{where} {function} <- {caller[0]} {caller[1]}"
+    return f"{_entry(frames, inner + 1, fine=fine)} <- {caller[0]} {caller[1]}"
 
 
 def analyse(collapsed: str, *, top: int = 12) -> dict[str, Any]:
     """Cost centres and package self times, as shares of all CPU samples."""
     centres: Counter[str] = Counter()
+    details: Counter[str] = Counter()
     packages: Counter[str] = Counter()
     functions: Counter[str] = Counter()
     total = 0
@@ -102,7 +121,8 @@ def analyse(collapsed: str, *, top: int = 12) -> dict[str, Any]:
         if not frames:
             continue
         total += count
-        centres[_centre(frames)] += count
+        centres[_centre(frames, fine=False)] += count
+        details[_centre(frames, fine=True)] += count
         packages[frames[-1][0].split("/")[0]] += count
         functions[f"{frames[-1][0]} {frames[-1][1]}"] += count
 
@@ -115,6 +135,7 @@ def analyse(collapsed: str, *, top: int = 12) -> dict[str, Any]:
         "samples": total,
         "rate_hz": RATE,
         "cost_centres": shares(centres),
+        "details": shares(details),
         "packages": shares(packages),
         "self_functions": shares(functions),
     }

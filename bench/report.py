@@ -151,6 +151,8 @@ def _profile(profile: dict[str, Any]) -> list[str]:
         "|---:|---|---:|",
     ]
     lines += [f"| {i} | `{c['name']}` | {c['percent']:.1f} % |" for i, c in enumerate(profile["cost_centres"], 1)]
+    lines += ["", "The same, split by the next package each centre calls into:", "", "| detail | share |", "|---|---:|"]
+    lines += [f"| `{c['name']}` | {c['percent']:.1f} % |" for c in profile["details"]]
     lines += ["", "Self time by package of the innermost frame:", "", "| package | share |", "|---|---:|"]
     lines += [f"| {p['name']} | {p['percent']:.1f} % |" for p in profile["packages"]]
     return lines
@@ -186,7 +188,14 @@ def markdown(results: dict[str, Any]) -> str:
     startup = results.get("startup")
     if startup:
         runs = ", ".join(f"{s:.2f}" for s in startup["runs_s"])
-        lines += ["", "## Start-up", "", f"`python -m scim_proxy serve` to /healthz 200: {runs} s."]
+        cpu = ", ".join(f"{s:.2f}" for s in startup["cpu_runs_s"])
+        lines += [
+            "",
+            "## Start-up",
+            "",
+            f"`python -m scim_proxy serve` to /healthz 200: {runs} s; CPU time the process had used by then: {cpu} s "
+            "(the difference is waiting for a core).",
+        ]
     if "profile" in results:
         lines += ["", "## Profile", "", *_profile(results["profile"])]
     capacity = targets.capacity(results)

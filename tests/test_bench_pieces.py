@@ -70,13 +70,23 @@ def _collapsed(*stacks: tuple[list[str], int]) -> str:
 
 
 def test_profile_charges_samples_to_what_our_innermost_frame_called() -> None:
-    """A sample under httpx called from jumpcloud.py is charged to httpx's entry point, one in our own
-    leaf to that function, and one with no scim_proxy frame to its leaf's package."""
+    """A sample under httpx called from jumpcloud.py is charged to httpx's entry point (in detail: and the
+    package it went on into), one in our own leaf to that function, and one with no scim_proxy frame to
+    its first frame below the event loop."""
     outer = "run (/py/lib/python3.11/asyncio/runners.py:1)"
     handler = f"get_user ({OURS}/endpoints/users.py:102)"
     client = f"_once ({OURS}/jumpcloud.py:191)"
     collapsed = _collapsed(
-        ([outer, handler, client, f"request ({SITE}/httpx/_client.py:1)", f"__init__ ({SITE}/httpx/_urls.py:1)"], 6),
+        (
+            [
+                outer,
+                handler,
+                client,
+                f"request ({SITE}/httpx/_client.py:1)",
+                "__init__ (/py/lib/python3.11/urllib/request.py:1)",
+            ],
+            6,
+        ),
         ([outer, handler, client], 3),
         ([outer, f"data_received ({SITE}/uvicorn/protocols/http/httptools_impl.py:1)"], 1),
     )
@@ -89,7 +99,10 @@ def test_profile_charges_samples_to_what_our_innermost_frame_called() -> None:
         ("scim_proxy/jumpcloud.py _once (own code)", 30.0),
         ("uvicorn data_received (no scim_proxy frame)", 10.0),
     ] == [(c["name"], c["percent"]) for c in result["cost_centres"]]
-    assert {"httpx": 60.0, "scim_proxy": 30.0, "uvicorn": 10.0} == {p["name"]: p["percent"] for p in result["packages"]}
+    assert "httpx request -> urllib __init__ <- scim_proxy/jumpcloud.py _once" == result["details"][0]["name"]
+    assert {"urllib": 60.0, "scim_proxy": 30.0, "uvicorn": 10.0} == {
+        p["name"]: p["percent"] for p in result["packages"]
+    }
 
 
 def test_merged_rounds_add_wall_and_cpu_and_keep_every_sample() -> None:
@@ -120,7 +133,7 @@ def _results() -> dict[str, Any]:
     return {
         "config": {"proxy_way": "proxy-aiohttp"},
         "modes": {"canned": section},
-        "startup": {"median_s": 0.6, "max_s": 0.7},
+        "startup": {"median_s": 0.6, "max_s": 0.7, "median_cpu_s": 0.5},
     }
 
 
@@ -141,10 +154,13 @@ def test_each_target_is_judged_against_its_limit() -> None:
 
 
 def test_capacity_follows_from_the_cpu_per_request() -> None:
-    """1 ms CPU per request is 1,000 req/s per core, 700 per replica at 70 %; 1,000 tenants all syncing
-    at 25 req/s need 36 replicas, one in ten syncing 4; never fewer than two."""
+    """1 ms CPU per request at c=10 is 1,000 req/s per core; 1,000 tenants all syncing at 25 req/s are
+    25 cores: 143 replicas held at 175m, 36 at 700m; ten tenants one in ten syncing still get two."""
     cap = targets.capacity(_results())
+    rows = {(row["tenants"], row["syncing"]): row for row in cap["rows"]}
 
-    assert (1000, 700) == (cap["rps_per_core"], cap["rps_per_replica"])
-    assert {"10": 2, "100": 4, "1000": 36} == cap["replicas"]["1"]
-    assert {"10": 2, "100": 2, "1000": 4} == cap["replicas"]["0.1"]
+    assert (1000, "c=10") == (cap["rps_per_core"], cap["source"])
+    assert (25_000, 25.0) == (rows[1000, 1.0]["rps"], rows[1000, 1.0]["cores"])
+    assert {"250m": 143, "1 CPU": 36} == rows[1000, 1.0]["replicas"]
+    assert {"250m": 15, "1 CPU": 4} == rows[1000, 0.1]["replicas"]
+    assert {"250m": 2, "1 CPU": 2} == rows[10, 0.1]["replicas"]
