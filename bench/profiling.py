@@ -25,10 +25,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from .processes import ROOT
+
 RATE = 500
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 _SITE = re.compile(r"(?:site|dist)-packages/(?P<package>[A-Za-z0-9_]+)")
-_STDLIB = re.compile(r"/lib/python3\.\d+/(?P<module>[A-Za-z0-9_]+)")
+_STDLIB = re.compile(r"stdlib/(?P<module>[A-Za-z0-9_]+)")
+_SITE_PREFIX = re.compile(r"[^ ;()]*?/(?:site|dist)-packages/")
+_STDLIB_PREFIX = re.compile(r"[^ ;()]*?/lib/python3\.\d+/")
 _OURS = "scim_proxy/"
 _LOOP = {"asyncio", "uvloop"}
 
@@ -56,7 +60,13 @@ class Recorder:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
-        return self.out.read_text() if self.out.exists() else ""
+        return shorten(self.out.read_text()) if self.out.exists() else ""
+
+
+def shorten(collapsed: str) -> str:
+    """Paths cut to `site-packages/...`, `stdlib/...` and `scim_proxy/...`: alike on every machine."""
+    text = _SITE_PREFIX.sub("site-packages/", collapsed).replace(f"{ROOT}/", "")
+    return _STDLIB_PREFIX.sub("stdlib/", text)
 
 
 def parse_frame(frame: str) -> tuple[str, str]:
@@ -111,7 +121,7 @@ def analyse(collapsed: str, *, top: int = 12) -> dict[str, Any]:
     packages: Counter[str] = Counter()
     functions: Counter[str] = Counter()
     total = 0
-    for line in collapsed.splitlines():
+    for line in shorten(collapsed).splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
