@@ -138,7 +138,12 @@ def open_loop(bench: Bench, up: Upstream, bases: dict[str, str], mix: dict[str, 
 
 
 def multitenant(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[str, Any]:
-    """One fresh proxy per case: one API key, then `--tenants` keys interleaved, at `--tenant-concurrency`."""
+    """One fresh proxy per case (one API key; `--tenants` keys interleaved) at `--tenant-concurrency`.
+
+    The cases alternate, `--tenant-rounds` times, in short runs; each pair of back-to-back runs
+    gives a ratio (throughput, CPU per request), and the median ratio is the verdict's figure:
+    a pair sees the same load from the rest of the machine, where pooled totals would not.
+    """
     args = bench.args
     cases = {"single": 0, "multi": args.tenants}
     servers = {case: bench.spawn_proxy(f"{way}-{case}", way, up.base, wait=False) for case in cases}
@@ -147,7 +152,7 @@ def multitenant(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> 
     try:
         for server, _ in servers.values():
             server.wait()
-        for round_no in range(args.rounds):
+        for round_no in range(args.tenant_rounds):
             order = list(cases) if round_no % 2 == 0 else list(reversed(cases))
             for case in order:
                 server, base = servers[case]
@@ -159,6 +164,9 @@ def multitenant(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> 
                     )
                 )  # fmt: skip
         out: dict[str, Any] = {"tenants": args.tenants, "concurrency": args.tenant_concurrency, "way": way}
+        out["pairs"] = [_pair(single, multi) for single, multi in zip(raws["single"], raws["multi"], strict=True)]
+        for key in ("throughput_ratio", "cpu_ratio"):
+            out[f"median_{key}"] = round(statistics.median(pair[key] for pair in out["pairs"]), 4)
         for case, (server, _) in servers.items():
             run = report.summarize(merge(raws[case]), server=way)
             run["rss_mb"], run["peak_rss_mb"] = server.rss_mb(), server.peak_rss_mb()
@@ -168,6 +176,16 @@ def multitenant(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> 
     finally:
         for server, _ in servers.values():
             server.stop()
+
+
+def _pair(single: dict[str, Any], multi: dict[str, Any]) -> dict[str, float]:
+    """Many keys over one key, for one back-to-back pair of runs."""
+    one, many = report.summarize(single, server="server"), report.summarize(multi, server="server")
+    cpu = (many["server_cpu_ms_per_req"] or 0.0) / (one["server_cpu_ms_per_req"] or float("inf"))
+    return {
+        "throughput_ratio": round(many["throughput_rps"] / one["throughput_rps"], 4),
+        "cpu_ratio": round(cpu, 4),
+    }
 
 
 def soak(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[str, Any]:

@@ -128,6 +128,8 @@ def _results() -> dict[str, Any]:
         for c in (1, 10)
     ]  # fmt: skip
     multitenant = {"tenants": 1000, "single": _run(1.0, 1, 1, 1000.0), "multi": _run(1.05, 1, 1, 880.0)}
+    pairs = [{"throughput_ratio": 0.8, "cpu_ratio": 1.2}, {"throughput_ratio": 0.88, "cpu_ratio": 1.05}]
+    multitenant |= {"pairs": pairs, "median_throughput_ratio": 0.88, "median_cpu_ratio": 1.05}
     section = {"levels": levels, "calls_per_op": {"proxy-aiohttp": {"post": 1.0}}, "multitenant": multitenant}
     section["soak"] = {"tenants": 1000, "growth_per_100k_mb": 4.0, "growth_mb": 2.0, "measured_requests": 50_000}
     return {
@@ -146,6 +148,7 @@ def test_each_target_is_judged_against_its_limit() -> None:
     assert ("0.40 ms", "PASS") == verdicts["proxy-added p50 at c=1 (canned)"]
     assert ("11.60 ms", "FAIL") == verdicts["proxy-added p99 at c=10 (canned)"]
     assert "FAIL" == verdicts["1,000 keys vs 1: throughput"][1]
+    assert verdicts["1,000 keys vs 1: CPU per request"][0].startswith("105 % (median of 2 back-to-back pairs")
     assert "PASS" == verdicts["1,000 keys vs 1: CPU per request"][1]
     assert "PASS" == verdicts["1,000 keys vs 1: RSS after the run"][1]
     assert "PASS" == verdicts["RSS growth per 100,000 requests (1,000 keys)"][1]

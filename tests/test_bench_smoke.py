@@ -39,9 +39,9 @@ def test_tiny_bench_runs_both_upstreams_and_judges_the_targets(tmp_path: Path) -
         sys.executable, "-m", "bench.run", "--requests", "20", "--warmup", "4", "--rounds", "1", "--levels", "1",
         "--ways", "direct,proxy-aiohttp,fwd-httpx-aiohttp", "--emulator-ways", "direct,proxy-aiohttp",
         "--emulator-levels", "1", "--isolated", "2", "--live-users", "5", "--tenants", "20",
-        "--tenant-requests", "40", "--tenant-concurrency", "4", "--soak-requests", "0", "--startup-runs", "0",
-        "--profile-requests", "0", "--open-seconds", "0", "--paced-seconds", "0", "--run-timeout", "25",
-        "--out", str(tmp_path),
+        "--tenant-requests", "40", "--tenant-rounds", "1", "--tenant-concurrency", "4", "--soak-requests", "0",
+        "--startup-runs", "0", "--profile-requests", "0", "--open-seconds", "0", "--paced-seconds", "0",
+        "--run-timeout", "25", "--out", str(tmp_path),
     ]  # fmt: skip
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603 -- our own interpreter
 
