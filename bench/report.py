@@ -1,9 +1,13 @@
-"""Figures from raw loadgen samples, and the JSON + markdown report (targets: bench/targets.py)."""
+"""Figures from raw loadgen samples, and the JSON + markdown report (targets: bench/targets.py).
+
+`python -m bench.report DIR` renders DIR/bench.md again from DIR/bench.json (targets re-judged).
+"""
 
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +124,15 @@ def _tenants(section: dict[str, Any]) -> list[str]:
                 f"| {label} | {run['throughput_rps']:.0f} | {run['p50_ms']:.2f} | {run['p99_ms']:.2f} "
                 f"| {run['server_cpu_ms_per_req']:.3f} | {run['rss_mb']:.1f} | {run['peak_rss_mb']} | {run['errors']} |"
             )
+        if mt.get("pairs"):
+            throughput = ", ".join(f"{100 * p['throughput_ratio']:.0f}" for p in mt["pairs"])
+            cpu = ", ".join(f"{100 * p['cpu_ratio']:.0f}" for p in mt["pairs"])
+            lines += [
+                "",
+                f"Back-to-back pairs, {mt['tenants']:,} keys over one key: throughput {throughput} % "
+                f"(median {100 * mt['median_throughput_ratio']:.0f} %); CPU per request {cpu} % "
+                f"(median {100 * mt['median_cpu_ratio']:.0f} %).",
+            ]
     soak = section.get("soak")
     if soak:
         curve = ", ".join(f"{mb:.1f}" for mb in soak["rss_curve_mb"])
@@ -214,3 +227,16 @@ def write(results: dict[str, Any], out: Path) -> str:
     text = markdown(results)
     (out / "bench.md").write_text(text)
     return text
+
+
+def main(argv: list[str]) -> int:
+    (folder,) = argv
+    out = Path(folder)
+    results = json.loads((out / "bench.json").read_text())
+    results["targets"] = targets.evaluate(results)
+    print(write(results, out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
