@@ -9,10 +9,14 @@ RUN := $(UV) run --locked --no-sync
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
+# The bench's canned JumpCloud: Debian's nginx package unpacked here (no service, nothing system-wide).
+NGINX := $(TOOLS)/nginx/usr/sbin/nginx
+BENCH_OUT ?= bench-results/latest
+
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run emulator demo test lint fmt typecheck check bench soak fuzz contract-live clean promtool rules rules-test
+.PHONY: install run emulator demo test lint fmt typecheck check bench bench-upstream soak fuzz contract-live clean promtool rules rules-test
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,7 +37,8 @@ emulator: $(STAMP) ## the in-memory JumpCloud emulator on 127.0.0.1:8090
 demo: $(STAMP) ## emulator + proxy on loopback, an Entra-like cycle, a summary
 	$(RUN) python -m devtools.demo
 
-test: $(STAMP) promtool ## the whole suite (alert rules via promtool too) in random order (pytest-randomly; a failure prints the seed); PYTEST_ARGS to add options
+test: $(STAMP) promtool ## the whole suite (a tiny bench, alert rules via promtool) in random order (pytest-randomly; a failure prints the seed); PYTEST_ARGS to add options
+	@$(MAKE) --no-print-directory bench-upstream || echo "make test: no nginx, so the bench smoke test runs on the emulator only" >&2
 	$(RUN) pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -78,5 +83,14 @@ fuzz: $(STAMP) ## at least 5,000 generated and mutated SCIM requests (FUZZ_EXAMP
 soak: $(STAMP) ## chaos soak: 2,000 users through 10 % injected JumpCloud faults (SOAK_USERS to change)
 	$(RUN) python -m tests.soak.harness --users $${SOAK_USERS:-2000}
 
-bench: $(STAMP) ## side-by-side benchmark (proxy, direct, httpx and aiohttp forwarders): bench-results/bench.{json,md}
-	$(RUN) python -m bench.run $(BENCH_ARGS)
+$(NGINX):
+	@mkdir -p $(TOOLS)/nginx/deb
+	cd $(TOOLS)/nginx/deb && { apt-get download nginx || { apt-get update -qq && apt-get download nginx; }; }
+	dpkg-deb -x "$$(ls $(TOOLS)/nginx/deb/nginx_*.deb | head -n 1)" $(TOOLS)/nginx
+	@rm -rf $(TOOLS)/nginx/deb
+
+bench-upstream: $(NGINX) ## nginx for the bench's canned JumpCloud (apt-get download + dpkg-deb -x into .tools)
+
+bench: $(STAMP) ## issue 17's targets with verdicts, canned (nginx) and emulator upstreams: $(BENCH_OUT)/bench.{json,md}
+	@$(MAKE) --no-print-directory bench-upstream || echo "make bench: no nginx; the canned mode is skipped" >&2
+	$(RUN) python -m bench.run --out $(BENCH_OUT) $(BENCH_ARGS)
