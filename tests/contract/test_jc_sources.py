@@ -81,7 +81,7 @@ def test_jc_53_renaming_a_user_in_a_group_is_refused(
 
 
 def test_jc_74_group_put_keeps_the_dynamic_settings_it_is_sent(jc: httpx.Client, make_group: Make) -> None:
-    """A full-update PUT stores memberSuggestionsNotify and memberQueryExemptions it is sent, and resets them if left out."""
+    """A full-update PUT stores the memberSuggestionsNotify it is sent, and resets it when left out."""
     group = make_group()
     body = {"name": group["name"], "memberSuggestionsNotify": True, "memberQueryExemptions": []}
 
