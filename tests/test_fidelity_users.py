@@ -81,6 +81,19 @@ async def test_a_refused_rename_is_400_mutability(client: httpx.AsyncClient, jc:
     assert ({"username": "jane.doe", "jobTitle": "T"}, 1) == (sent_json(route), route.call_count)
 
 
+async def test_a_rename_answered_in_another_case_is_not_refused(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A rename JumpCloud applied but answers in another case is a success (userName is not caseExact)."""
+    jc.put(USER).respond(200, json=jc_user(username="Jane.Doe"))
+
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        json=patch({"op": "replace", "path": "userName", "value": "jane.doe"}),
+        headers=AUTH,
+    )
+
+    assert (200, "Jane.Doe") == (resp.status_code, resp.json()["userName"])
+
+
 async def test_a_rename_to_a_taken_username_stays_409(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """JumpCloud's "User already exists" on a rename is a uniqueness conflict (409), not a refused rename."""
     jc.put(USER).respond(400, json={"code": 400, "message": "User already exists", "status": "INVALID_ARGUMENT"})

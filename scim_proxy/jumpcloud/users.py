@@ -69,7 +69,8 @@ class JumpCloudUsers:
                 raise Mutability(f"userName cannot be changed to {wanted!r}: {exc}. {RENAME_FIX}") from exc
             raise
         user = self._decode.found_user(response, operation="update_user")
-        if isinstance(wanted, str) and user.username != wanted:
+        # case-folded: a JumpCloud that normalised the case would otherwise fail every rename
+        if isinstance(wanted, str) and user.username.casefold() != wanted.casefold():
             raise Mutability(
                 f"userName cannot be changed to {wanted!r}: JumpCloud kept {user.username!r} "
                 f"(the other attributes were saved). {RENAME_FIX}"
