@@ -155,7 +155,7 @@ def test_active_spellings(value: Any, expected: bool) -> None:
         ({"op": "remove", "path": f"{E}:manager"}, {"manager": None}),
         ({"op": "remove", "path": "manager", "value": []}, {"manager": None}),
         ({"op": "remove", "path": "externalId"}, {"external_id": None}),
-        ({"op": "remove", "path": "name"}, {"given_name": None, "family_name": None}),
+        ({"op": "remove", "path": "name"}, {"given_name": None, "family_name": None, "middle_name": None}),
         (
             {"op": "remove", "path": E},
             {
