@@ -6,6 +6,7 @@ ProxyError                          500  (generic detail; never upstream text)
 ├── InvalidFilter(ValueError)       400 invalidFilter
 ├── InvalidPath(ValueError)         400 invalidPath
 ├── NoTarget(ValueError)            400 noTarget
+├── Mutability(ValueError)          400 mutability
 ├── Unauthorized                    401
 ├── Forbidden                       403
 ├── ProvisioningDisabled            403 (groups switched off)
@@ -72,6 +73,13 @@ class NoTarget(ProxyError, ValueError):
 
     status = 400
     scim_type = "noTarget"
+
+
+class Mutability(ProxyError, ValueError):
+    """A change JumpCloud will not make to an attribute it holds (a refused rename)."""
+
+    status = 400
+    scim_type = "mutability"
 
 
 class Unauthorized(ProxyError):

@@ -30,5 +30,12 @@ def local_part(value: str) -> str:
 
 
 def is_valid_username(value: str) -> bool:
-    """JumpCloud's username characters: letters, digits, '.', '_', '-', starting with a letter or digit."""
+    """JumpCloud's username characters: letters, digits, '.', '_', '-', starting with a letter or digit.
+
+    Of JumpCloud's naming conventions (KB "Naming Conventions for Users") this enforces what
+    holds wherever the user signs in: no spaces, no '@', no special characters. Its device
+    rules (start with a letter; at most 30 characters on macOS and Linux, 20 on Windows) are
+    not enforced: the API accepts such names, and an org that uses JumpCloud for SSO only
+    would have users refused for devices they never log in to (register row JC-107).
+    """
     return bool(value) and value[0] in _USERNAME_FIRST and _USERNAME_REST.issuperset(value)

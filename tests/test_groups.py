@@ -151,7 +151,7 @@ def test_external_id_lives_at_the_end_of_the_description(
 
 
 def test_put_body_carries_fields_we_do_not_manage() -> None:
-    """A rename's full-update PUT sends back email, attributes and membership settings as JumpCloud holds them."""
+    """A rename's full-update PUT sends back every writable UserGroupPut field JumpCloud returned, no read-only one."""
     current = jc_group(
         {
             "id": A,
@@ -161,6 +161,11 @@ def test_put_body_carries_fields_we_do_not_manage() -> None:
             "attributes": {"ldapGroups": [{"name": "sales"}]},
             "membershipMethod": "STATIC",
             "memberQuery": None,
+            "memberQueryExemptions": [],
+            "memberSuggestionsNotify": True,
+            "memberQueryErrorFlags": {"illegalFilter": False},
+            "suggestionCounts": {"add": 0, "remove": 0, "total": 0},
+            "organizationObjectId": "5f0c0ffee0c0ffee0c0ffee0",
             "type": "user_group",
         }
     )
@@ -171,6 +176,8 @@ def test_put_body_carries_fields_we_do_not_manage() -> None:
         "email": "sales@contoso.com",
         "attributes": {"ldapGroups": [{"name": "sales"}]},
         "membershipMethod": "STATIC",
+        "memberQueryExemptions": [],
+        "memberSuggestionsNotify": True,
     } == put_body(current, name="Sales EMEA", external_id="e1")
 
 

@@ -60,7 +60,7 @@ async def test_find_by_display_name_without_members_is_one_call(client: httpx.As
     )
 
     assert 200 == resp.status_code
-    assert {"limit": "100", "skip": "0", "filter": "name:eq:Sales"} == query(route)
+    assert {"limit": "100", "skip": "0", "sort": "_id", "filter": "name:eq:Sales"} == query(route)
     assert 1 == len(jc.calls)
     assert {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
@@ -85,13 +85,15 @@ async def test_find_by_display_name_without_members_is_one_call(client: httpx.As
 
 
 async def test_find_without_match_is_empty_list(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A displayName nobody has answers 200 with an empty list, after one call."""
+    """A displayName nobody has answers 200 with an empty list, after the exact lookup and a scan for other cases."""
     route = jc.get(GROUPS).respond(200, json=[], headers={"x-total-count": "0"})
 
     resp = await client.get("/scim/v2/Groups", params={"filter": 'displayName eq "Nobody: \\"x\\""'}, headers=AUTH)
 
     assert (200, 0, []) == (resp.status_code, resp.json()["totalResults"], resp.json()["Resources"])
-    assert ('name:eq:Nobody: "x"', 1) == (query(route)["filter"], route.call_count)
+    assert [{"limit": "100", "skip": "0", "sort": "_id", "filter": 'name:eq:Nobody: "x"'}] == [query(route, 0)]
+    assert [{"limit": "100", "skip": "0", "sort": "_id"}] == [query(route, 1)]
+    assert 2 == route.call_count
 
 
 async def test_find_by_external_id_scans_every_page(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -108,7 +110,9 @@ async def test_find_by_external_id_scans_every_page(client: httpx.AsyncClient, j
     )
 
     assert [GID] == [r["id"] for r in resp.json()["Resources"]]
-    assert [{"limit": "100", "skip": "0"}, {"limit": "100", "skip": "100"}] == [query(route, i) for i in (0, 1)]
+    assert [{"limit": "100", "skip": "0", "sort": "_id"}, {"limit": "100", "skip": "100", "sort": "_id"}] == [
+        query(route, i) for i in (0, 1)
+    ]
 
 
 async def test_find_by_id(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -131,8 +135,8 @@ async def test_list_pages_with_members(client: httpx.AsyncClient, jc: respx.Rout
 
     resp = await client.get("/scim/v2/Groups", params={"startIndex": "3", "count": "1"}, headers=AUTH)
 
-    assert {"limit": "1", "skip": "2"} == query(listed)
-    assert {"limit": "100", "skip": "0"} == query(members)
+    assert {"limit": "1", "skip": "2", "sort": "_id"} == query(listed)
+    assert {"limit": "100", "skip": "0"} == query(members)  # /members documents no sort
     assert (7, 3, 1) == (resp.json()["totalResults"], resp.json()["startIndex"], resp.json()["itemsPerPage"])
     assert [U1] == [m["value"] for m in resp.json()["Resources"][0]["members"]]
 

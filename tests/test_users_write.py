@@ -349,7 +349,7 @@ async def test_patch_removing_username_is_refused(client: httpx.AsyncClient, jc:
 
 
 async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A SCIM PUT sends every mapped field, clearing the absent ones, in one call."""
+    """A SCIM PUT sends every mapped field, clearing the absent ones ("", or null for unique ones), in one call."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
     resp = await client.put(
@@ -370,7 +370,7 @@ async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, 
         "location": "",
         "employeeType": "",
         "external_dn": "",
-        "employeeIdentifier": "",
+        "employeeIdentifier": None,
         "department": "",
         "costCenter": "",
         "company": "",

@@ -6,7 +6,7 @@ Behaviour follows docs/jumpcloud-assumptions.md; `create_emulator_app()` is the 
 from __future__ import annotations
 
 from devtools.emulator.app import ROUTE_NAMES, create_emulator_app
-from devtools.emulator.config import DEFAULT_API_KEY, DEFAULT_ORG_ID, EmulatorConfig, FaultRule, Faults
+from devtools.emulator.config import DEFAULT_API_KEY, DEFAULT_ORG_ID, EmulatorConfig, FaultRule, Faults, Quirks
 from devtools.emulator.errors import JcError
 from devtools.emulator.state import EmulatorState
 from devtools.emulator.wording import WORDINGS, Wording
@@ -21,6 +21,7 @@ __all__ = [
     "FaultRule",
     "Faults",
     "JcError",
+    "Quirks",
     "Wording",
     "create_emulator_app",
 ]

@@ -62,6 +62,21 @@ async def json_object(request: Request, *, empty_ok: bool = False) -> dict[str, 
     return body
 
 
+def unknown_id_answer(request: Request) -> Response | None:
+    """The 200 with an empty body some JumpCloud reads give for an unknown id (`Quirks`), else None for 404."""
+    if emulator_of(request).quirks.empty_body_for_unknown_id:
+        return Response(b"", status_code=200, media_type=JcResponse.media_type)
+    return None
+
+
+def unsorted_seed(request: Request, sort: object) -> int | None:
+    """A seed to shuffle an unsorted listing with (`Quirks.unstable_order_without_sort`), else None."""
+    emulator = emulator_of(request)
+    if sort or not emulator.quirks.unstable_order_without_sort:
+        return None
+    return emulator.unsorted_order_seed()
+
+
 def header_is_true(request: Request, name: str) -> bool:
     """Whether a header says `true` (any case)."""
     return request.headers.get(name, "").strip().lower() == "true"

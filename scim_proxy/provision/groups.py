@@ -1,7 +1,8 @@
 """/Groups use cases as plain async functions over JumpCloudGroups: lookups, create recovery,
 membership reconciliation. No Starlette, no HTTP of their own.
 
-JumpCloud calls: a `displayName eq` filter 1 (`externalId eq`: one per 100 groups), a read 1
+JumpCloud calls: a `displayName eq` filter 1 when the exact name exists, else one per 100 groups
+(the case-insensitive scan; `externalId eq`: the same scan), a read 1
 (+ one per started 100 members when members are wanted), a create 2 (name look-up, create),
 a rename 2 (read, full-update PUT), member changes 1 per member (+ a paged member read for a
 replace), a PUT 3 + 1 per member changed, a delete 1.
@@ -16,7 +17,7 @@ import structlog
 
 from scim_proxy.errors import Conflict, NotFound, UpstreamUnavailable
 from scim_proxy.ids import object_id
-from scim_proxy.jumpcloud.groups import JumpCloudGroups, member_failure_error
+from scim_proxy.jumpcloud.groups import MAX_SCANNED_GROUPS, JumpCloudGroups, member_failure_error
 from scim_proxy.jumpcloud.models import Credentials, JcGroup
 from scim_proxy.scim.group_patch import GroupPatch
 from scim_proxy.scim.groups import GroupInput, GroupTerm
@@ -45,10 +46,12 @@ async def list_groups(
 async def find_groups(jc: JumpCloudGroups, terms: tuple[GroupTerm, ...], *, auth: Credentials) -> list[JcGroup]:
     """Every group matching all terms, with one upstream query chosen by the most selective term.
 
-    displayName uses JumpCloud's `name:eq:`, which we take to be case-sensitive (unconfirmed):
-    one call, exact name. A group whose name differs only in case is not found; Entra then
-    creates, and the create answers 409 naming the existing group (names are unique ignoring case).
-    externalId is not a JumpCloud filter field, so it scans the group list, 100 per call.
+    displayName is not caseExact (RFC 7643 section 8.7.1), so `displayName eq` matches ignoring
+    case. JumpCloud's `name:eq:` is case-sensitive (the spec: "Is case sensitive"), so it is
+    asked first (one call finds the usual, exact name); when it finds nothing, the group list
+    is scanned with a case-folded compare, 100 groups per call, at most MAX_SCANNED_GROUPS: a
+    miss costs one call per 100 groups in the org. externalId is not a JumpCloud filter field,
+    so it scans the same way.
     """
     by = {t.attribute: t.value for t in terms}
     if "id" in by:
@@ -59,10 +62,14 @@ async def find_groups(jc: JumpCloudGroups, terms: tuple[GroupTerm, ...], *, auth
             candidates = [await jc.get(wanted_id, auth=auth)]
         except NotFound:
             return []
-    elif "displayName" in by:
-        candidates = list((await jc.list_groups(auth=auth, name=by["displayName"])).groups)
     else:
-        candidates = await jc.list_all(auth=auth)
+        if "displayName" in by:
+            scan = await jc.find_by_name(by["displayName"], auth=auth, ignore_case=True)
+        else:
+            scan = await jc.list_all(auth=auth)
+        if not scan.complete:
+            log.warning("group_scan_truncated", read=MAX_SCANNED_GROUPS, found=len(scan.groups))
+        candidates = list(scan.groups)
     matching = [g for g in candidates if translate.group_matches(g, terms)]
     wanted_members = {t.value for t in terms if t.attribute == "members"}
     if wanted_members:
@@ -96,7 +103,7 @@ async def _existing_same(jc: JumpCloudGroups, wanted: GroupInput, auth: Credenti
 
     JumpCloud's own name uniqueness is unconfirmed, so the name is checked here before a create.
     """
-    for group in (await jc.list_groups(auth=auth, name=wanted.display_name)).groups:
+    for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
         if wanted.external_id is not None and translate.external_id(group) == wanted.external_id:
             return group
         if group.name.casefold() == wanted.display_name.casefold():
@@ -113,7 +120,7 @@ async def _create(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) ->
         ) from None
     except UpstreamUnavailable:  # not Throttled: a 429 means JumpCloud did nothing
         # The create may have been committed with its answer lost: look before answering.
-        for group in (await jc.list_groups(auth=auth, name=wanted.display_name)).groups:
+        for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
             if translate.external_id(group) == wanted.external_id:
                 log.info("create_recovered", reason="unanswered_create", resource="Group")
                 return group

@@ -4,7 +4,7 @@ Each takes parsed SCIM input and a `UserMapping` and returns SCIM-side values (`
 `UserPage`); the web layer decodes requests and renders answers. JumpCloud calls per
 operation: a filter 1 (search, or one GET for `id eq`), a page 1, a read 1, a create 1 (+1
 look-up after an unanswered create or a conflict), a PATCH 1 (a GET if nothing we keep
-changes), a PUT 1, a DELETE 1.
+changes, or first when a value-filtered remove needs the current value), a PUT 1, a DELETE 1.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.scim import filters
 from scim_proxy.scim.listing import ListParams
 from scim_proxy.scim.models import Parsed, ScimUser, Value
+from scim_proxy.scim.patch import resolve_conditions
 from scim_proxy.translate import users as translate
 from scim_proxy.translate.users import UserMapping
 
@@ -145,12 +146,23 @@ async def replace_user(
 async def patch_user(
     jc: JumpCloudUsers, user_id: str, parsed: Parsed, *, auth: Credentials, mapping: UserMapping
 ) -> ScimUser:
-    """SCIM PATCH (both Entra dialects, already parsed): one PUT of the changed fields."""
+    """SCIM PATCH (both Entra dialects, already parsed): one PUT of the changed fields.
+
+    A conditional change (`manager[value eq "<id>"]` removed) is decided against the user as
+    JumpCloud holds it, read first; a condition that does not hold changes nothing.
+    """
+    current = None
+    if parsed.conditional:
+        current = translate.to_scim_user(await jc.get_user(user_id, auth=auth), mapping)
+        resolved = resolve_conditions(parsed, current.values)
+        if len(resolved.changes) < len(parsed.changes):
+            log.info("patch_condition_not_met", skipped=len(parsed.changes) - len(resolved.changes))
+        parsed = resolved
     body = translate.update_body(parsed.as_dict(), mapping)
     if body:
         return translate.to_scim_user(await jc.update_user(user_id, body, auth=auth), mapping)
     # Nothing we keep changed: answer the current state.
-    return translate.to_scim_user(await jc.get_user(user_id, auth=auth), mapping)
+    return current or translate.to_scim_user(await jc.get_user(user_id, auth=auth), mapping)
 
 
 async def delete_user(jc: JumpCloudUsers, user_id: str, *, auth: Credentials) -> None:

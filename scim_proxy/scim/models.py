@@ -26,10 +26,15 @@ class ScimUser:
 
 @attrs.frozen
 class Change:
-    """Set `field` (an attribute's field name) to `value`; None clears it."""
+    """Set `field` (an attribute's field name) to `value`; None clears it.
+
+    With `only_if`, the change applies only while the attribute holds that value: a value-filtered
+    remove such as `manager[value eq "<id>"]` clears the manager only when it is that id.
+    """
 
     field: str
     value: Value
+    only_if: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -39,6 +44,13 @@ class Parsed:
     changes: tuple[Change, ...]
     ignored: tuple[str, ...] = ()
 
+    @property
+    def conditional(self) -> bool:
+        """Whether a change depends on the current value (decide it with patch.resolve_conditions)."""
+        return any(c.only_if is not None for c in self.changes)
+
     def as_dict(self) -> dict[str, Value]:
-        """Later changes win, as RFC 7644 applies operations in order."""
+        """Later changes win, as RFC 7644 applies operations in order; conditions must be resolved first."""
+        if self.conditional:
+            raise ValueError("conditional changes must be resolved against the current values first")
         return {c.field: c.value for c in self.changes}

@@ -8,7 +8,9 @@ The rules of the product spec (JumpCloud's attribute table), plus manager and ex
   decision; Entra's periodic no-op `active=true` must not activate anyone);
 - a create carries no `state` unless the user is inactive, so the org default applies;
 - no password is ever sent: users land "Password Pending";
-- clearing an attribute sends "" (strings) or null (manager).
+- clearing an attribute sends "" (strings) or null (manager, and every `unique` attribute: JumpCloud's
+  recorded users hold an unset employeeIdentifier as null while other unset strings are "", so ""
+  is probably a value its unique index counts, and a second "" would be "User already exists").
 """
 
 from __future__ import annotations
@@ -112,8 +114,11 @@ def _active(active: Value) -> JcBody:
 
 
 def _clearable(attribute: UserAttribute, value: Value) -> Value:
+    """The JumpCloud value that sets `value`, or clears the field for None (and "" where "" would collide)."""
+    if attribute.unique and value == "":
+        return None
     if value is None:
-        return None if attribute.kind == "reference" else ""
+        return None if attribute.kind == "reference" or attribute.unique else ""
     return value
 
 

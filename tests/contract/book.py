@@ -17,7 +17,7 @@ import pytest
 from .ledger import ContractFailure, RowRecord
 from .redaction import exchange_of
 
-_ROW_OF_TEST = re.compile(r"^test_jc_(\d{2})_")
+_ROW_OF_TEST = re.compile(r"^test_jc_(\d{2,3})_")  # JC-07 ... JC-107
 ORG_FIELDS = ("organization", "organizationObjectId")
 MAX_ORG_SCAN = 200
 

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devtools.emulator import DEFAULT_API_KEY, WORDINGS, EmulatorConfig, Faults, Wording, create_emulator_app
+from devtools.emulator import DEFAULT_API_KEY, WORDINGS, EmulatorConfig, Faults, Quirks, Wording, create_emulator_app
 from devtools.servers import serve_in_thread
 
 from .book import ContractBook
@@ -280,3 +280,17 @@ def _faults(target: Target) -> Iterator[Callable[[Faults], None]]:
 
     yield install
     emulator.faults = Faults()
+
+
+@pytest.fixture(name="quirks")
+def _quirks(target: Target) -> Iterator[Callable[[Quirks], None]]:
+    """Switch the emulator's quirks for this test; a real org keeps its own behaviour (a no-op there)."""
+    emulator = target.emulator
+
+    def install(quirks: Quirks) -> None:
+        if emulator is not None:
+            emulator.quirks = quirks
+
+    yield install
+    if emulator is not None:
+        emulator.quirks = emulator.config.quirks

@@ -15,7 +15,7 @@ import attrs
 
 REGISTER = Path(__file__).parents[2] / "docs" / "jumpcloud-assumptions.md"
 _CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
-_ROW_ID = re.compile(r"^JC-\d{2}$")
+_ROW_ID = re.compile(r"^JC-\d{2,3}$")
 _SPEC_ID = re.compile(r"^SPEC-\d{2}$")
 _CODE = re.compile(r"`([^`]+)`")
 
@@ -68,7 +68,7 @@ def spec_exceptions(text: str | None = None) -> dict[str, SpecException]:
         findings = _CODE.findall(cells[1])
         if not findings:
             raise ValueError(f"{cells[0]}: write each finding as `code`")
-        rows = tuple(re.findall(r"JC-\d{2}", cells[2]))
+        rows = tuple(re.findall(r"JC-\d{2,3}", cells[2]))
         for finding in findings:
             found[finding] = SpecException(cells[0], finding, rows, cells[3].lower(), cells[4])
     return found

@@ -35,7 +35,9 @@ def build_report(
     by_row: dict[str, list[RowRecord]] = {}
     for record in records:
         by_row.setdefault(record.row, []).append(record)
-    entries = [_row_entry(row_id, tests, rows.get(row_id), secrets) for row_id, tests in sorted(by_row.items())]
+    entries = [
+        _row_entry(row_id, tests, rows.get(row_id), secrets) for row_id, tests in sorted(by_row.items(), key=_by_number)
+    ]
     verdicts = [entry["verdict"] for entry in entries]
     return {
         "format": FORMAT_VERSION,
@@ -166,3 +168,8 @@ def _compact(value: Any) -> str:
 def _one_line(text: str) -> str:
     first = " ".join(text.split())
     return first[:300] + ("..." if len(first) > 300 else "")
+
+
+def _by_number(item: tuple[str, list[RowRecord]]) -> int:
+    """JC-7 < JC-11 < JC-100: rows in numeric order, not text order."""
+    return int(item[0].removeprefix("JC-"))

@@ -74,17 +74,17 @@ def test_jc_43_put_replaces_arrays_whole(jc: httpx.Client, make_user: MakeUser, 
 
 
 def test_jc_44_put_empty_string_clears_field(jc: httpx.Client, make_user: MakeUser, contract: Contract) -> None:
-    """PUT with "" (or null) clears a string field; username and email cannot be cleared."""
+    """PUT with "" (or null) clears a string field, null clears employeeIdentifier; username cannot be cleared."""
     user = make_user(jobTitle="Engineer", department="R&D", employeeIdentifier=make_user()["username"])
 
-    resp = _put(jc, user["_id"], {"jobTitle": "", "department": None, "employeeIdentifier": ""})
+    resp = _put(jc, user["_id"], {"jobTitle": "", "department": None, "employeeIdentifier": None})
     no_username = _put(jc, user["_id"], {"username": ""})
     cleared = body_of(resp)
 
     contract.relies("the PUT succeeds", 200, resp.status_code)
     contract.relies('"" clears a string (JC-93)', "", cleared.get("jobTitle"))
     contract.relies("null clears a string", one_of("", None), cleared.get("department"))
-    contract.relies('"" clears employeeIdentifier', one_of("", None), cleared.get("employeeIdentifier"))
+    contract.relies("null clears employeeIdentifier (JC-100)", one_of("", None), cleared.get("employeeIdentifier"))
     contract.relies("username cannot be cleared", 400, no_username.status_code)
     contract.relies("and is kept", user["username"], _get(jc, user["_id"])["username"])
     contract.observes(

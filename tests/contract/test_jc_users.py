@@ -24,6 +24,11 @@ def _put(jc: httpx.Client, user_id: str, body: dict[str, Any]) -> httpx.Response
     return jc.put(f"/api/systemusers/{user_id}", json=body)
 
 
+def _staged(username: str) -> dict[str, Any]:
+    """A create body for a fresh user, STAGED so a live org sends no activation email."""
+    return {"username": username, "email": email_of(username), "state": "STAGED"}
+
+
 def _get(jc: httpx.Client, user_id: str) -> dict[str, Any]:
     resp = jc.get(f"/api/systemusers/{user_id}")
     assert 200 == resp.status_code, resp.text
@@ -133,7 +138,7 @@ def test_jc_35_duplicate_username_is_400_already_exists(
 def test_jc_36_duplicate_username_differing_in_case_is_rejected(
     jc: httpx.Client, names: Names, make_user: MakeUser, contract: Contract
 ) -> None:
-    """Username and email uniqueness ignore case; employeeIdentifier uniqueness does not."""
+    """Username and email uniqueness ignore case; employeeIdentifier's does not, and only null never collides."""
     first = make_user("case", employeeIdentifier=names.user("emp"))
     upper_name = names.other_case(first["username"])  # "...-case-1" -> "...-CASE-1"
     other = names.user()
@@ -149,6 +154,13 @@ def test_jc_36_duplicate_username_differing_in_case_is_rejected(
         json={"username": other, "email": email_of(other), "state": "STAGED", "employeeIdentifier": identifier},
     )
 
+    empty = [
+        jc.post("/api/systemusers", json={**_staged(names.user("empty")), "employeeIdentifier": ""}) for _ in range(2)
+    ]
+    unset = [
+        jc.post("/api/systemusers", json={**_staged(names.user("null")), "employeeIdentifier": None}) for _ in "ab"
+    ]
+
     contract.relies(
         "username and email in other case are duplicates",
         [DUPLICATE_STATUS] * 2,
@@ -161,6 +173,16 @@ def test_jc_36_duplicate_username_differing_in_case_is_rejected(
     )
     contract.observes(
         "the refusals", [(400, USER_EXISTS)] * 2, [(r.status_code, body_of(r)) for r in (same_name, same_email)]
+    )
+    contract.relies(
+        "employeeIdentifier null (or absent) never collides",
+        [(200, None), (200, None)],
+        [(r.status_code, body_of(r).get("employeeIdentifier")) for r in unset],
+    )
+    contract.observes(
+        '"" is a value of the unique index: a second "" is a duplicate (the HAR holds unset as null)',
+        [(200, ""), (400, USER_EXISTS)],
+        [(r.status_code, body_of(r).get("employeeIdentifier", body_of(r))) for r in empty],
     )
 
 

@@ -157,6 +157,7 @@ async def emulator_extras(jc: httpx.AsyncClient) -> None:
     _ok(await jc.post(f"/api/systemusers/{user_id}/state/activate", json={"email": False}))
     _ok(await jc.get("/api/systemusers/0123456789abcdef01234567"), 404)
     _ok(await jc.get("/api/systemusers", headers={"x-api-key": "wrong"}), 401)
+    _ok(await jc.get("/api/organizations"))  # only `scim-proxy check` calls it
 
 
 def _ok(response: httpx.Response, *statuses: int) -> httpx.Response:
