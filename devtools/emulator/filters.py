@@ -51,11 +51,22 @@ def parse_term(text: str, *, eventually_consistent: bool = False) -> Term:
     return Term(field, op, tuple(part.replace("\\|", "|") for part in _UNESCAPED_BAR.split(value)))
 
 
+def parse_v2_terms(raw: str) -> list[Term]:
+    """The v2 terms of one `filter=` value: the spec types `filter` as an array without a
+    collectionFormat, which Swagger 2 reads as comma-separated, so `name:eq:a,b` is two terms."""
+    return [parse_v2_term(part) for part in raw.split(",")]
+
+
 def parse_v2_term(text: str) -> Term:
-    """Parse a v2 filter (`name:eq:Group`); `search` is a case-insensitive substring match."""
+    """Parse a v2 filter (`name:eq:Group`); `search` is a case-insensitive substring match.
+
+    The spec says v2 values "support wild cards": a `*` in an `eq` value matches any run of characters.
+    """
     field, op, value = _split(text)
     if op == "search":
         return Term(field, "search", (value,))
+    if op == "eq" and "*" in value:
+        return Term(field, "glob", (value,))
     if op not in V2_OPS:
         raise BadRequest(f"invalid filter operator: {op}")
     if op == "in":
@@ -112,6 +123,8 @@ def _split(text: str) -> tuple[str, str, str]:
 def _test(actual: Any, op: str, texts: tuple[str, ...]) -> bool:
     if op == "search":
         return isinstance(actual, str) and texts[0].casefold() in actual.casefold()
+    if op == "glob":
+        return isinstance(actual, str) and _glob(texts[0], actual)
     if op in ("$sw", "$ew", "$co"):
         if not isinstance(actual, str):
             return False
@@ -150,3 +163,21 @@ def _coerce(text: str, actual: Any) -> Any:
     if actual is None:
         return None if text == "null" else text
     return text
+
+
+def _glob(pattern: str, text: str) -> bool:
+    """Whether `text` matches `pattern`, where each `*` stands for any run of characters (case-sensitive).
+
+    Greedy-free and linear: the first piece must start the text, the last end it, and the
+    pieces between are found left to right, each after the previous one.
+    """
+    first, *middle, last = pattern.split("*")
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    at, end = len(first), len(text) - len(last)
+    for piece in middle:
+        found = text.find(piece, at, end)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True

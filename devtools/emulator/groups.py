@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from devtools.emulator.errors import BadRequest
-from devtools.emulator.filters import parse_v2_term, term_matches
+from devtools.emulator.filters import parse_v2_terms, term_matches
 from devtools.emulator.query import (
     LIST_LIMIT_DEFAULT,
     LIST_LIMIT_MAX,
@@ -27,11 +27,11 @@ MEMBER_OPS = ("add", "remove", "update")
 
 
 async def list_groups(request: Request) -> Response:
-    """GET /api/v2/usergroups: `filter=name:eq:Value` (repeatable, ANDed), sort, fields, paging."""
+    """GET /api/v2/usergroups: `filter=name:eq:Value` (repeatable or comma-separated, ANDed), sort, fields, paging."""
     org = org_for(request)
     params = request.query_params
     skip, limit = _paging(request)
-    terms = [parse_v2_term(value) for value in params.getlist("filter")]
+    terms = [term for value in params.getlist("filter") for term in parse_v2_terms(value)]
     fields = split_names(params.get("fields"), name="fields")
     with emulator_of(request).lock:
         found = sort_records(

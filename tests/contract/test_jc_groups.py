@@ -1,4 +1,4 @@
-"""Register rows JC-70 to JC-81: v2 user groups and their members."""
+"""Register rows JC-70 to JC-82: v2 user groups and their members."""
 
 from __future__ import annotations
 
@@ -92,6 +92,21 @@ def test_jc_72_group_name_eq_is_case_sensitive(target: Target, jc: httpx.Client,
     resp = _by_name(jc, upper)
 
     assert (200, [], "0") == (resp.status_code, resp.json(), resp.headers.get("x-total-count"))
+
+
+def test_jc_82_v2_filter_values_split_on_commas_and_glob_stars(
+    target: Target, jc: httpx.Client, make_group: Make
+) -> None:
+    """A `*` in a v2 `eq` value is a wildcard, and one `filter=` value holding a comma is two terms."""
+    group = make_group("wild")
+    other = make_group("other")
+
+    starred = settle(target, lambda: sorted(g["id"] for g in _by_name(jc, group["name"][:-3] + "*").json()))
+    two_terms = jc.get("/api/v2/usergroups", params={"filter": f"name:eq:{group['name']},type:eq:user_group"})
+
+    assert [group["id"]] == starred
+    assert other["id"] not in starred
+    assert (200, [group["id"]]) == (two_terms.status_code, [g["id"] for g in two_terms.json()])
 
 
 def _member_of_list(resp: httpx.Response, group_id: str) -> None:

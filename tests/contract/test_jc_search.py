@@ -1,4 +1,4 @@
-"""Register rows JC-21 to JC-26: `POST /api/search/systemusers` filter objects, limits and `$regex`."""
+"""Register rows JC-21 to JC-27: `POST /api/search/systemusers` filter objects, limits and `$regex`."""
 
 from __future__ import annotations
 
@@ -124,3 +124,27 @@ def test_jc_26_search_filter_partial_match(target: Target, jc: httpx.Client, mak
     if live_stops_here(target, "case handling of searchFilter is the emulator's choice"):
         return
     assert [alice["username"]] == found({"searchTerm": "ONDERLA", "fields": ["lastname"]})
+
+
+def test_jc_27_search_operators_the_filter_translation_sends(
+    target: Target, jc: httpx.Client, make_user: MakeUser
+) -> None:
+    """`$nin`/`$in` with "" and null, two operators on one field, ISO strings against `created`, `_id` as text."""
+    titled = make_user("t", jobTitle="Guide", external_dn="m1")
+    plain = make_user("p")
+    both = sorted([titled["username"], plain["username"]])
+    among = _among(both)
+
+    def found(condition: dict[str, Any]) -> list[str]:
+        return _usernames(_search(jc, {"filter": {"and": [among, condition]}}))
+
+    present = settle(target, lambda: found({"jobTitle": {"$nin": ["", None]}}))
+
+    assert [titled["username"]] == present
+    assert [plain["username"]] == found({"jobTitle": {"$in": ["", None]}})
+    assert [titled["username"]] == found({"external_dn": {"$gt": "m", "$ne": ""}})
+    assert both == found({"created": {"$gte": "2000-01-01T00:00:00.000Z", "$lte": "2999-01-01T00:00:00.000Z"}})
+    assert [] == found({"created": {"$lt": "2000-01-01T00:00:00.000Z"}})
+    assert [titled["username"]] == found({"_id": titled["_id"]})
+    assert [plain["username"]] == found({"_id": {"$ne": titled["_id"]}})
+    assert both == found({"and": [{"suspended": {"$ne": True}}, {"password_expired": {"$ne": True}}]})
