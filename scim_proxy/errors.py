@@ -4,6 +4,7 @@ ProxyError                          500  (generic detail; never upstream text)
 ├── InvalidSyntax(ValueError)       400 invalidSyntax
 ├── InvalidValue(ValueError)        400 invalidValue
 ├── InvalidFilter(ValueError)       400 invalidFilter
+├── TooMany(ValueError)             400 tooMany
 ├── InvalidPath(ValueError)         400 invalidPath
 ├── NoTarget(ValueError)            400 noTarget
 ├── Unauthorized                    401
@@ -58,6 +59,13 @@ class InvalidFilter(ProxyError, ValueError):
 
     status = 400
     scim_type = "invalidFilter"
+
+
+class TooMany(ProxyError, ValueError):
+    """A filter or sort the proxy must evaluate itself selects more users or groups than it will read."""
+
+    status = 400
+    scim_type = "tooMany"
 
 
 class InvalidPath(ProxyError, ValueError):

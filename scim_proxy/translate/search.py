@@ -1,0 +1,292 @@
+"""Pure: a parsed SCIM filter translated into the `filter` of JumpCloud's `POST /api/search/systemusers`.
+
+JumpCloud's search takes `{"and": [...]}` / `{"or": [...]}` of conditions; a condition is a plain
+value (exact, case-sensitive) or an operator object (`$regex`, `$ne`, `$in`, `$nin`, `$gt`,
+`$gte`, `$lt`, `$lte`). There is no `not`: negations are pushed down to the conditions
+(De Morgan), and each condition says how it is negated, if it can be.
+
+The result is `exact` when JumpCloud's answer is the answer (one call per page), or a superset
+when part of the filter cannot be said to JumpCloud; the caller then reads the whole superset
+(bounded) and evaluates the filter itself. Never a subset, and never a guess:
+- case-insensitive equality and `co`/`sw`/`ew` are a `(?i)` `$regex` of the escaped value,
+  anchored as the operator needs; caseExact attributes compare exactly;
+- a negated regex, or an order on case-insensitive text, has no JumpCloud form: superset;
+- `meta.created` and `meta.lastModified` are both JumpCloud's `created` (JumpCloud keeps no
+  modification time; meta.lastModified is rendered from `created` too), millisecond strings;
+- `id` is `_id`; `active` is rebuilt from `suspended`, `state` and `password_expired`, the
+  rule translate/users.py reads it by; the single email's `type` and `primary` are constants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from scim_proxy.ids import local_part, object_id
+from scim_proxy.scim.filter_eval import Comparand, comparand, value_test
+from scim_proxy.scim.filter_schema import AttributeInfo, FilterAttributes
+from scim_proxy.scim.filter_syntax import And, Filter, Not, Or, Present, ValuePath
+from scim_proxy.scim.filters import escape_regex
+from scim_proxy.scim.schema import UserAttribute
+
+PRESENT = {"$nin": ["", None]}  # JumpCloud keeps unset strings as "" and some fields as null
+ABSENT = {"$in": ["", None]}
+ACTIVE = {"and": [{"suspended": {"$ne": True}}, {"state": {"$ne": "SUSPENDED"}}, {"password_expired": {"$ne": True}}]}
+INACTIVE = {"or": [{"suspended": True}, {"state": "SUSPENDED"}, {"password_expired": True}]}
+_OPERATOR = {"gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
+_COMPLEMENT = {"$gt": "$lte", "$gte": "$lt", "$lt": "$gte", "$lte": "$gt"}
+
+
+@attrs.frozen
+class Rule:
+    """How one SCIM attribute reads in JumpCloud.
+
+    kind: "string" (a stored field), "id" (`_id`), "date" (`created`), "active", "constant" (the
+    same value whenever `fields` are set), "complex" (present when any of `fields` is),
+    "local_part" (userName read from the email) or "derived" (not searchable: superset).
+    """
+
+    kind: str
+    fields: tuple[str, ...] = ()
+    case_exact: bool = False
+    constant: Any = None
+
+
+@attrs.frozen
+class Search:
+    """A JumpCloud search filter (None: every user), whether it is exact, and whether it can match at all."""
+
+    query: dict[str, Any] | None
+    exact: bool
+    empty: bool = False
+
+
+def user_search_rules(rows: Iterable[UserAttribute], *, username_from_email: bool = False) -> dict[str, Rule]:
+    """The rule for every filterable User attribute, by its case-folded SCIM path, read off the table."""
+    rules = {
+        "id": Rule("id", ("_id",)),
+        "meta": Rule("complex", ("created",)),
+        "meta.created": Rule("date", ("created",)),
+        "meta.lastmodified": Rule("date", ("created",)),
+    }
+    for row in rows:
+        key = row.path.lower()
+        if row.field == "email":
+            rules["emails"] = Rule("complex", (str(row.jc_field),))
+            rules["emails.value"] = Rule("string", (str(row.jc_field),), row.case_exact)
+            rules["emails.type"] = Rule("constant", (str(row.jc_field),), constant="work")
+            rules["emails.primary"] = Rule("constant", (str(row.jc_field),), constant=True)
+        elif row.jc_field is None:
+            rules[key] = Rule("active" if row.field == "active" else "derived")
+        elif row.kind == "reference":
+            rules[key] = Rule("complex", (row.jc_field,))
+            rules[f"{key}.value"] = Rule("string", (row.jc_field,), case_exact=True)
+            rules[f"{key}.$ref"] = Rule("derived")
+        elif row.field == "user_name" and username_from_email:
+            rules[key] = Rule("local_part", (row.jc_field,))
+        else:
+            rules[key] = Rule("string", (row.jc_field,), row.case_exact)
+            if "." in row.name:
+                parent = key.rsplit(".", 1)[0]
+                held = rules.get(parent, Rule("complex")).fields
+                rules[parent] = Rule("complex", (*held, row.jc_field))
+    return rules
+
+
+def user_search(node: Filter, attributes: FilterAttributes, rules: Mapping[str, Rule]) -> Search:
+    """The JumpCloud search for `node`; InvalidFilter for unknown attributes or ill-typed values."""
+    found = _Translator(attributes, rules).translate(node, negated=False, parent=None)
+    return Search(query=found.body, exact=found.exact, empty=found.kind == "none")
+
+
+@attrs.frozen
+class _Q:
+    kind: str  # "all" (no condition), "none" (nothing matches) or "query"
+    body: dict[str, Any] | None = None
+    exact: bool = True
+
+
+_EVERYONE = _Q("all")
+_NOBODY = _Q("none")
+_SUPERSET = _Q("all", exact=False)
+
+
+def _query(body: dict[str, Any]) -> _Q:
+    return _Q("query", body)
+
+
+def _on(field: str, condition: Any) -> _Q:
+    return _query({field: condition})
+
+
+class _Translator:
+    def __init__(self, attributes: FilterAttributes, rules: Mapping[str, Rule]) -> None:
+        self._attributes = attributes
+        self._rules = rules
+
+    def translate(self, node: Filter, *, negated: bool, parent: AttributeInfo | None) -> _Q:
+        if isinstance(node, Not):
+            return self.translate(node.child, negated=not negated, parent=parent)
+        if isinstance(node, And | Or):
+            parts = [self.translate(child, negated=negated, parent=parent) for child in node.children]
+            return _all(parts) if isinstance(node, And) != negated else _any(parts)
+        if isinstance(node, ValuePath):
+            outer = self._attributes.resolve_parent(node.path)
+            rule = self._rules.get(outer.key, Rule("derived"))
+            inner = self.translate(node.filter, negated=negated, parent=outer)
+            if rule.kind != "complex":
+                return _SUPERSET
+            # JumpCloud holds at most one value of each complex attribute we map, so
+            # `attr[f]` is "attr is set and f holds for it"; negated, "unset or not f".
+            if negated:
+                return _any([_absent(rule.fields), inner])
+            return _all([_present(rule.fields), inner])
+        if parent is not None:
+            info = self._attributes.resolve_within(parent, node.path)
+        else:
+            info = self._attributes.resolve(node.path, complex_ok=isinstance(node, Present))
+        rule = self._rules.get(info.key, Rule("derived"))
+        if isinstance(node, Present):
+            return _presence(rule, negated)
+        value = comparand(info, node)  # raises InvalidFilter for an ill-typed value
+        op = node.op
+        if op == "ne":
+            op, negated = "eq", not negated
+        if value is None:  # eq null: unset
+            return _presence(rule, not negated)
+        return _compare(rule, info, op, value, negated)
+
+
+def _compare(rule: Rule, info: AttributeInfo, op: str, value: Comparand, negated: bool) -> _Q:
+    if rule.kind == "constant":
+        holds = value_test(info, op, value)(rule.constant)
+        if holds:
+            return _presence(rule, negated)
+        return _EVERYONE if negated else _NOBODY
+    if rule.kind == "active" and isinstance(value, bool):
+        return _query(ACTIVE if value != negated else INACTIVE)
+    if rule.kind == "date" and isinstance(value, datetime):
+        return _date(rule.fields[0], op, value, negated)
+    if rule.kind == "id" and isinstance(value, str):
+        return _id(op, value, negated)
+    if rule.kind == "local_part" and isinstance(value, str):
+        if op != "eq" or negated or not value:
+            return _SUPERSET
+        # The rendered userName is the email when its local part is the username: a superset.
+        return _Q("query", {rule.fields[0]: {"$regex": f"(?i)(^{escape_regex(local_part(value))}$)"}}, exact=False)
+    if rule.kind == "string" and isinstance(value, str):
+        return _string(rule.fields[0], op, value, rule.case_exact, negated)
+    return _SUPERSET
+
+
+def _string(field: str, op: str, value: str, case_exact: bool, negated: bool) -> _Q:
+    flag = "" if case_exact else "(?i)"
+    if not value:  # "" is no value: eq "" matches nothing, co/sw/ew "" every set value
+        if op == "eq":
+            return _EVERYONE if negated else _NOBODY
+        if op in ("co", "sw", "ew"):
+            return _presence(Rule("string", (field,)), negated)
+    if op == "eq":
+        if negated:
+            return _on(field, {"$ne": value}) if case_exact else _SUPERSET
+        return _on(field, value if case_exact else {"$regex": f"{flag}(^{escape_regex(value)}$)"})
+    if op in ("co", "sw", "ew"):
+        if negated:
+            return _SUPERSET  # JumpCloud's search has no negated regex
+        start, end = ("^" if op == "sw" else ""), ("$" if op == "ew" else "")
+        return _on(field, {"$regex": f"{flag}{start}{escape_regex(value)}{end}"})
+    if not case_exact:
+        return _SUPERSET  # JumpCloud orders text by code point, not ignoring case
+    return _ordered(field, _OPERATOR[op], value, negated)
+
+
+def _ordered(field: str, operator: str, value: str, negated: bool, *, text: bool = True) -> _Q:
+    """`field operator value` for a set field; negated, the complement or unset.
+
+    An unset text field is "", which JumpCloud orders before every other string: excluded.
+    """
+    if negated:
+        return _any([_on(field, {_COMPLEMENT[operator]: value}), _on(field, ABSENT)])
+    return _on(field, {operator: value, "$ne": ""} if text else {operator: value})
+
+
+def _date(field: str, op: str, moment: datetime, negated: bool) -> _Q:
+    """JumpCloud's `created` is a UTC string with milliseconds: compare at that precision, exactly."""
+    floor = moment - timedelta(microseconds=moment.microsecond % 1000)
+    between = moment != floor  # the instant lies strictly between two milliseconds
+    stamp = (
+        f"{floor.year:04d}-{floor.month:02d}-{floor.day:02d}T{floor.hour:02d}:{floor.minute:02d}:"
+        f"{floor.second:02d}.{floor.microsecond // 1000:03d}Z"
+    )
+    if op == "eq":
+        if between:
+            return _EVERYONE if negated else _NOBODY
+        if negated:
+            return _any([_on(field, {"$lt": stamp}), _on(field, {"$gt": stamp}), _on(field, ABSENT)])
+        return _on(field, {"$gte": stamp, "$lte": stamp})
+    operator = {
+        "gt": "$gt",
+        "ge": "$gt" if between else "$gte",
+        "lt": "$lte" if between else "$lt",
+        "le": "$lte",
+    }[op]
+    return _ordered(field, operator, stamp, negated, text=False)
+
+
+def _id(op: str, value: str, negated: bool) -> _Q:
+    if op != "eq":
+        return _SUPERSET  # `_id` is an ObjectId to JumpCloud, not text to match or order
+    wanted = object_id(value)
+    if wanted is None:
+        return _EVERYONE if negated else _NOBODY
+    return _on("_id", {"$ne": wanted} if negated else wanted)
+
+
+def _presence(rule: Rule, negated: bool) -> _Q:
+    if rule.kind in ("id", "active"):
+        return _NOBODY if negated else _EVERYONE  # always set
+    if not rule.fields or rule.kind == "derived":
+        return _SUPERSET
+    return _absent(rule.fields) if negated else _present(rule.fields)
+
+
+def _present(fields: tuple[str, ...]) -> _Q:
+    return _any([_on(field, PRESENT) for field in fields])
+
+
+def _absent(fields: tuple[str, ...]) -> _Q:
+    return _all([_on(field, ABSENT) for field in fields])
+
+
+def _all(parts: list[_Q]) -> _Q:
+    if any(part.kind == "none" for part in parts):
+        return _NOBODY
+    exact = all(part.exact for part in parts)
+    bodies = _spliced("and", [part.body for part in parts if part.body is not None])
+    if not bodies:
+        return _Q("all", exact=exact)
+    return _Q("query", bodies[0] if len(bodies) == 1 else {"and": bodies}, exact)
+
+
+def _any(parts: list[_Q]) -> _Q:
+    parts = [part for part in parts if part.kind != "none"]
+    if not parts:
+        return _NOBODY
+    exact = all(part.exact for part in parts)
+    if any(part.kind == "all" for part in parts):
+        return _Q("all", exact=exact)
+    bodies = _spliced("or", [part.body for part in parts if part.body is not None])
+    return _Q("query", bodies[0] if len(bodies) == 1 else {"or": bodies}, exact)
+
+
+def _spliced(key: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`{"and": [{"and": [a, b]}, c]}` as `{"and": [a, b, c]}`, each condition once."""
+    flat: list[dict[str, Any]] = []
+    for body in bodies:
+        for part in body[key] if list(body) == [key] else [body]:
+            if part not in flat:  # `emails[type eq "work" and value co "x"]` says "email is set" twice
+                flat.append(part)
+    return flat
