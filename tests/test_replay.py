@@ -22,6 +22,7 @@ from scim_proxy.scim import schema
 from scim_proxy.settings import Settings
 from scim_proxy.testing import Replayer, ReplayMismatch, replay, replay_fixture  # noqa: F401 -- the `replay` fixture
 from scim_proxy.translate import users as mapping
+from scim_proxy.web import app as web_app
 from scim_proxy.web.app import create_app
 
 from .cassettes.make_cassettes import EMULATOR, FLOWS, lifecycle, record, record_demo
@@ -70,7 +71,9 @@ async def test_make_demo_recording_replays(tmp_path: Path) -> None:
 
 async def test_changed_mapping_fails_with_side_by_side_diff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Title mapped to JumpCloud's description, not jobTitle, fails at the create, showing both bodies."""
-    monkeypatch.setitem(schema.BY_FIELD, "title", attrs.evolve(schema.BY_FIELD["title"], jc_field="description"))
+    rows = [attrs.evolve(a, jc_field="description") if a.field == "title" else a for a in schema.USER_ATTRIBUTES]
+    changed = mapping.UserMapping(schema=schema.UserSchema(rows))
+    monkeypatch.setattr(web_app, "user_mapping", lambda settings: changed)
 
     with pytest.raises(ReplayMismatch) as failure:
         await replay(LIFECYCLE)
@@ -90,9 +93,9 @@ async def test_changed_converter_fails_on_the_response(monkeypatch: pytest.Monke
     """A SCIM view that reads title from the department changes the first answer that carries a user."""
     original = mapping.to_scim_user
 
-    def title_from_department(jc: Any, **kwargs: Any) -> Any:
-        user = original(jc, **kwargs)
-        return attrs.evolve(user, title=user.department)
+    def title_from_department(jc: Any, *args: Any, **kwargs: Any) -> Any:
+        user = original(jc, *args, **kwargs)
+        return attrs.evolve(user, values={**user.values, "title": user.get("department")})
 
     monkeypatch.setattr(mapping, "to_scim_user", title_from_department)
 

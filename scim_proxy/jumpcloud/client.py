@@ -1,4 +1,4 @@
-"""JumpCloudClient: the only module that talks HTTP to JumpCloud.
+"""JumpCloudClient: the one object that sends HTTP to JumpCloud (users.py and groups.py call it).
 
 One pooled `httpx.AsyncClient` (injected: tests hand in a respx-backed one) carries every
 call. Idempotent calls (GET, PUT, DELETE, search) are retried with stamina on 429, 502,
@@ -20,13 +20,12 @@ import httpx
 import stamina
 
 from scim_proxy.errors import (
-    NotFound,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
 from scim_proxy.jumpcloud import budget
 from scim_proxy.jumpcloud.decode import Decoder
-from scim_proxy.jumpcloud.models import Credentials, JcPage, JcUser
+from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.responses import (
     RETRYABLE_STATUSES,
     check,
@@ -83,7 +82,7 @@ class JumpCloudClient:
         self._retry = retry or RetryPolicy()
         self._limiter = limiter or budget.KeyLimiter(10, 200)
         self._timeout = upstream_timeout
-        self._decode = Decoder()
+        self.decoder = Decoder()  # built once: users.py and groups.py read answers with it
 
     def add_call_observer(self, observer: Callable[[str, str, int | None, float], None]) -> None:
         """Call `observer(method, path, status, seconds)` after every JumpCloud exchange (metrics)."""
@@ -228,49 +227,3 @@ class JumpCloudClient:
                     started=wall,
                 )
             )
-
-    # -- /api/systemusers ---------------------------------------------------------------------
-
-    async def get_user(self, user_id: str, *, auth: Credentials) -> JcUser:
-        response = await self.request("GET", f"/api/systemusers/{user_id}", auth=auth, operation="get_user")
-        return self._decode.user(response)
-
-    async def list_users(self, *, skip: int, limit: int, auth: Credentials) -> JcPage:
-        params = {"skip": str(skip), "limit": str(limit), "sort": "_id"}
-        response = await self.request("GET", "/api/systemusers", auth=auth, params=params, operation="list_users")
-        return self._decode.page(response)
-
-    async def search_users(self, query: list[dict[str, Any]], *, skip: int, limit: int, auth: Credentials) -> JcPage:
-        body = {"filter": {"and": query}, "skip": skip, "limit": limit}
-        response = await self.request("POST", "/api/search/systemusers", auth=auth, body=body, operation="search_users")
-        return self._decode.page(response)
-
-    async def create_user(self, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
-        response = await self.request(
-            "POST", "/api/systemusers", auth=auth, body=dict(body), operation="create_user", idempotent=False
-        )
-        return self._decode.user(response)
-
-    async def update_user(self, user_id: str, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
-        response = await self.request(
-            "PUT", f"/api/systemusers/{user_id}", auth=auth, body=dict(body), operation="update_user"
-        )
-        return self._decode.user(response)
-
-    async def delete_user(self, user_id: str, *, auth: Credentials) -> None:
-        # cascade_manager=null clears `manager` on direct reports, so deleting a manager cannot fail.
-        stats = budget.current()
-        calls_before = stats.calls
-        try:
-            await self.request(
-                "DELETE",
-                f"/api/systemusers/{user_id}",
-                auth=auth,
-                params={"cascade_manager": "null"},
-                operation="delete_user",
-            )
-        except NotFound:
-            # A retried DELETE meeting 404: our earlier, unanswered attempt did the deleting.
-            if stats.calls - calls_before > 1:
-                return
-            raise

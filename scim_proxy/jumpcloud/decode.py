@@ -19,15 +19,6 @@ from scim_proxy.jumpcloud.models import GroupPage, JcGroup, JcPage, JcUser
 
 _T = TypeVar("_T")
 
-# JumpCloud spells these camelCase; our attrs fields are snake_case.
-_JC_RENAMES = {
-    "job_title": "jobTitle",
-    "cost_center": "costCenter",
-    "employee_type": "employeeType",
-    "employee_identifier": "employeeIdentifier",
-    "total_count": "totalCount",
-}
-
 
 class Answer(Protocol):
     """What we read of a JumpCloud response (an httpx.Response)."""
@@ -52,25 +43,22 @@ def make_jc_converter() -> cattrs.Converter:
 def configure_jc_converter(converter: cattrs.Converter) -> None:
     """Register our JumpCloud wire rules on `converter`.
 
-    - camelCase fields (`jobTitle`, `employeeIdentifier`, `totalCount`) map to snake_case;
+    - `totalCount` maps to snake_case;
     - `id` falls back to `_id` (the HAR shows both; only `_id` is in every spec);
-    - unknown fields are ignored: JumpCloud returns dozens we do not map;
+    - the whole record is kept in `JcUser.fields`, which the attribute table reads;
     - a `null` or non-string where we expect a string reads as "not set", never a crash.
     """
     converter.register_structure_hook(str, _string)
     converter.register_structure_hook(str | None, _optional_string)
     converter.register_structure_hook(bool, _strict_bool)
-    renames: dict[str, Any] = {
-        f.name: override(rename=_JC_RENAMES[f.name]) for f in attrs.fields(JcUser) if f.name in _JC_RENAMES
-    }
-    user_hook = make_dict_structure_fn(JcUser, converter, **renames)
+    user_hook = make_dict_structure_fn(JcUser, converter, fields=override(omit=True))
 
     def structure_user(data: Any, _: type) -> JcUser:
         if not isinstance(data, dict):
             raise TypeError("a JumpCloud user must be an object")
         if "id" not in data and "_id" in data:
             data = {**data, "id": data["_id"]}
-        return user_hook(data, JcUser)
+        return attrs.evolve(user_hook(data, JcUser), fields=data)
 
     converter.register_structure_hook(JcUser, structure_user)
     converter.register_structure_hook(

@@ -21,28 +21,26 @@ class Credentials:
 
 @attrs.frozen(kw_only=True)
 class JcUser:
-    """A JumpCloud systemuser as returned by GET, POST, PUT and search (fields we map)."""
+    """A JumpCloud systemuser as returned by GET, POST, PUT and search.
+
+    The fields the proxy reasons about are typed; `fields` keeps the whole record, from which
+    the attribute table reads the mapped string fields (so a new mapping needs no new field here).
+    """
 
     id: str
     username: str = ""
     email: str = ""
-    firstname: str | None = None
-    lastname: str | None = None
-    displayname: str | None = None
-    job_title: str | None = None
-    department: str | None = None
-    company: str | None = None
-    cost_center: str | None = None
-    employee_type: str | None = None
-    employee_identifier: str | None = None
-    location: str | None = None
-    manager: str | None = None
-    external_dn: str | None = None
     state: str | None = None
     suspended: bool = False
     activated: bool | None = None
     password_expired: bool = False
     created: str | None = None
+    fields: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def text(self, name: str) -> str | None:
+        """A string field as JumpCloud holds it; None when absent, null, empty or not a string."""
+        value = self.fields.get(name)
+        return value if isinstance(value, str) and value else None
 
 
 @attrs.frozen(kw_only=True)

@@ -15,8 +15,10 @@ from scim_proxy.errors import Forbidden, NotFound, ProxyError, Unauthorized, Ups
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.groups import JumpCloudGroups
 from scim_proxy.jumpcloud.models import Credentials
+from scim_proxy.jumpcloud.organizations import JumpCloudOrganizations
+from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.scim import filters
-from scim_proxy.scim.schema import BY_FIELD
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA
 
 
 @attrs.frozen
@@ -30,7 +32,7 @@ async def run_checks(client: JumpCloudClient, auth: Credentials, *, url: str, gr
     """Key accepted, org visible, Test Connection's GUID probe empty, one user readable, groups readable."""
     steps: list[Step] = []
     try:
-        page = await client.list_users(skip=0, limit=1, auth=auth)
+        page = await JumpCloudUsers(client).list_users(skip=0, limit=1, auth=auth)
     except Unauthorized:
         steps.append(
             Step(
@@ -79,20 +81,12 @@ async def run_checks(client: JumpCloudClient, auth: Credentials, *, url: str, gr
 
 async def _org(client: JumpCloudClient, auth: Credentials) -> Step:
     try:
-        response = await client.request(
-            "GET",
-            "/api/organizations",
-            auth=auth,
-            operation="list_organizations",
-            params={"fields": "displayName", "limit": "10"},
-        )
+        organizations = await JumpCloudOrganizations(client).list(auth=auth)
     except NotFound:
         return Step("organization", True, "not listed by this JumpCloud (skipped)")
     except ProxyError as exc:
         return Step("organization", True, f"could not be listed ({exc}); not needed by the proxy")
-    data = response.json()
-    results = data.get("results", []) if isinstance(data, dict) else []
-    names = [f"{o.get('displayName', '?')} ({o.get('_id', '?')})" for o in results if isinstance(o, dict)]
+    names = [f"{o.name} ({o.id})" for o in organizations]
     return Step("organization", True, ", ".join(names) or "no organization listed")
 
 
@@ -115,9 +109,9 @@ async def _groups(client: JumpCloudClient, auth: Credentials) -> Step:
 
 async def _probe(client: JumpCloudClient, auth: Credentials) -> Step:
     guid = str(uuid.uuid4())
-    query = filters.to_search_filter((filters.Term(BY_FIELD["user_name"], guid),))
+    query = filters.to_search_filter((filters.Term(DEFAULT_USER_SCHEMA.by_field["user_name"], guid),))
     try:
-        page = await client.search_users(query, skip=0, limit=1, auth=auth)
+        page = await JumpCloudUsers(client).search_users(query, skip=0, limit=1, auth=auth)
     except ProxyError as exc:
         return Step("test connection", False, f"the userName search Entra sends failed: {exc}")
     if page.total_count:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from scim_proxy.scim.schema import CORE_GROUP, CORE_USER, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
+from scim_proxy.scim.schema import (
+    CORE_GROUP,
+    CORE_USER,
+    DEFAULT_USER_SCHEMA,
+    ENTERPRISE_USER,
+    UserAttribute,
+    UserSchema,
+)
 
 SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
@@ -73,7 +80,7 @@ def _attribute(
 
 def _leaf(a: UserAttribute, name: str) -> dict[str, Any]:
     type_ = "boolean" if a.kind == "boolean" else "string"
-    uniqueness = "server" if a.field in {"user_name", "employee_number"} else "none"
+    uniqueness = "server" if a.unique else "none"
     return _attribute(
         name,
         type_=type_,
@@ -84,15 +91,13 @@ def _leaf(a: UserAttribute, name: str) -> dict[str, Any]:
     )
 
 
-def user_schema(base: str) -> dict[str, Any]:
+def user_schema(base: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> dict[str, Any]:
     attributes: list[dict[str, Any]] = []
     name_subs: list[dict[str, Any]] = []
-    for a in USER_ATTRIBUTES:
-        if a.schema != CORE_USER:
-            continue
+    for a in schema.in_schema(CORE_USER):
         if a.path.startswith("name."):
             name_subs.append(_leaf(a, a.path.split(".", 1)[1]))
-        elif a.field == "email":
+        elif a.kind == "email":
             attributes.append(
                 _attribute(
                     "emails",
@@ -109,15 +114,15 @@ def user_schema(base: str) -> dict[str, Any]:
             )
         else:
             attributes.append(_leaf(a, a.path))
-    attributes.insert(1, _attribute("name", type_="complex", sub=name_subs, description="The user's name."))
+    if name_subs:
+        attributes.insert(1, _attribute("name", type_="complex", sub=name_subs, description="The user's name."))
     return _schema(CORE_USER, "User", "User Account", attributes, base)
 
 
-def enterprise_schema(base: str) -> dict[str, Any]:
+def extension_schema(urn: str, base: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> dict[str, Any]:
+    """The schema document of one User extension (the enterprise one, or one an admin mapped)."""
     attributes: list[dict[str, Any]] = []
-    for a in USER_ATTRIBUTES:
-        if a.schema != ENTERPRISE_USER:
-            continue
+    for a in schema.in_schema(urn):
         if a.kind == "reference":
             attributes.append(
                 _attribute(
@@ -138,7 +143,16 @@ def enterprise_schema(base: str) -> dict[str, Any]:
             )
         else:
             attributes.append(_leaf(a, a.name))
-    return _schema(ENTERPRISE_USER, "EnterpriseUser", "Enterprise User", attributes, base)
+    if urn == ENTERPRISE_USER:
+        return _schema(urn, "EnterpriseUser", "Enterprise User", attributes, base)
+    name = extension_name(urn)
+    return _schema(urn, name, f"{name} User extension", attributes, base)
+
+
+def extension_name(urn: str) -> str:
+    """`CustomExtensionName` for urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User."""
+    parts = urn.split(":")
+    return parts[-3] if len(parts) >= 3 else urn
 
 
 def group_schema(base: str) -> dict[str, Any]:
@@ -177,14 +191,14 @@ def _schema(urn: str, name: str, description: str, attributes: list[dict[str, An
     }
 
 
-def schemas(base: str, *, groups: bool) -> list[dict[str, Any]]:
-    documents = [user_schema(base), enterprise_schema(base)]
+def schemas(base: str, *, groups: bool, schema: UserSchema = DEFAULT_USER_SCHEMA) -> list[dict[str, Any]]:
+    documents = [user_schema(base, schema), *(extension_schema(urn, base, schema) for urn in schema.extensions)]
     if groups:
         documents.append(group_schema(base))
     return documents
 
 
-def resource_types(base: str, *, groups: bool) -> list[dict[str, Any]]:
+def resource_types(base: str, *, groups: bool, schema: UserSchema = DEFAULT_USER_SCHEMA) -> list[dict[str, Any]]:
     documents = [
         {
             "schemas": [RESOURCE_TYPE_SCHEMA],
@@ -193,7 +207,7 @@ def resource_types(base: str, *, groups: bool) -> list[dict[str, Any]]:
             "endpoint": "/Users",
             "description": "JumpCloud system users",
             "schema": CORE_USER,
-            "schemaExtensions": [{"schema": ENTERPRISE_USER, "required": False}],
+            "schemaExtensions": [{"schema": urn, "required": False} for urn in schema.extensions],
             "meta": {"resourceType": "ResourceType", "location": f"{base}/ResourceTypes/User"},
         }
     ]

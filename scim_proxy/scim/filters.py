@@ -23,7 +23,7 @@ from scim_proxy.errors import InvalidFilter, InvalidPath
 from scim_proxy.ids import local_part, object_id
 from scim_proxy.scim.models import ScimUser
 from scim_proxy.scim.paths import resolve
-from scim_proxy.scim.schema import UserAttribute
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
 MAX_FILTER_LENGTH = 4096
 
@@ -36,9 +36,9 @@ class Term:
     value: str
 
 
-def parse_filter(text: str) -> tuple[Term, ...]:
+def parse_filter(text: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> tuple[Term, ...]:
     """The `eq` terms of an `and`-joined filter; InvalidFilter for anything else."""
-    return tuple(_term(path, value, quoted) for path, value, quoted in eq_pairs(text))
+    return tuple(_term(path, value, quoted, schema) for path, value, quoted in eq_pairs(text))
 
 
 def eq_pairs(text: str) -> Iterator[tuple[str, str, bool]]:
@@ -67,11 +67,11 @@ def eq_pairs(text: str) -> Iterator[tuple[str, str, bool]]:
         position += 1
 
 
-def _term(path: str, value: str, quoted: bool) -> Term:
+def _term(path: str, value: str, quoted: bool, schema: UserSchema) -> Term:
     if path.lower() == "id":
         return Term(None, object_id(value) or value)  # ids are canonical lower-case (ids.py)
     try:
-        attribute = resolve(path)
+        attribute = resolve(path, schema)
     except InvalidPath as exc:
         raise InvalidFilter(str(exc)) from exc
     if attribute is None:
@@ -171,7 +171,7 @@ def matches(user: ScimUser, terms: tuple[Term, ...], *, username_from_email: boo
             actual: Any = user.id
             expected = term.value
         else:
-            actual = getattr(user, term.attribute.field)
+            actual = user.get(term.attribute.field)
             expected = term.value
             if username_from_email and term.attribute.field == "user_name":
                 expected = local_part(expected)

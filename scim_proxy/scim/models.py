@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Mapping
+from typing import TypeAlias
 
 import attrs
 
@@ -11,35 +12,21 @@ Value: TypeAlias = str | bool | None  # None in a change means "clear this attri
 
 @attrs.frozen(kw_only=True)
 class ScimUser:
-    """A User as JumpCloud can hold it: one email, the enterprise attributes flattened."""
+    """A User as JumpCloud holds it: the attribute table's fields that are set, plus id and timestamps."""
 
-    id: str | None = None
-    user_name: str | None = None
-    given_name: str | None = None
-    family_name: str | None = None
-    display_name: str | None = None
-    email: str | None = None
-    active: bool | None = None
-    title: str | None = None
-    locale: str | None = None
-    user_type: str | None = None
-    external_id: str | None = None
-    employee_number: str | None = None
-    department: str | None = None
-    cost_center: str | None = None
-    organization: str | None = None
-    manager: str | None = None
+    id: str
+    values: Mapping[str, Value] = attrs.field(factory=dict)  # field name -> value; unset attributes absent
     created: str | None = None
     last_modified: str | None = None
 
-    def values(self) -> dict[str, Any]:
-        """The attribute fields that are set, keyed by field name."""
-        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
+    def get(self, field: str) -> Value:
+        """The value of one attribute (by field name), or None when it is not set."""
+        return self.values.get(field)
 
 
 @attrs.frozen
 class Change:
-    """Set `field` (a ScimUser field name) to `value`; None clears it."""
+    """Set `field` (an attribute's field name) to `value`; None clears it."""
 
     field: str
     value: Value

@@ -18,13 +18,13 @@ from scim_proxy.errors import InvalidSyntax, InvalidValue, NoTarget
 from scim_proxy.scim.models import Change, Parsed
 from scim_proxy.scim.paths import flatten, resolve, resolve_complex
 from scim_proxy.scim.resources import coerce, parse_user
-from scim_proxy.scim.schema import UserAttribute
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
 _OPS = {"add", "replace", "remove"}
 MAX_OPERATIONS = 1000
 
 
-def parse_patch(body: Any) -> Parsed:
+def parse_patch(body: Any, schema: UserSchema = DEFAULT_USER_SCHEMA) -> Parsed:
     """Every change a PatchOp asks for, in order; paths we do not keep are listed as ignored."""
     operations = patch_operations(body)
     changes: list[Change] = []
@@ -32,17 +32,17 @@ def parse_patch(body: Any) -> Parsed:
     for index, operation in enumerate(operations):
         op, path, value, has_value = patch_operation(operation, index)
         if op == "remove":
-            changes.extend(_remove(path, index, ignored))
+            changes.extend(_remove(path, index, ignored, schema))
         elif path is None:
             if not isinstance(value, Mapping):
                 raise InvalidValue(f"Operations[{index}]: an {op} without a path needs an object value")
-            parsed = parse_user(dict(value))
+            parsed = parse_user(dict(value), schema)
             changes.extend(parsed.changes)
             ignored.extend(parsed.ignored)
         else:
             if not has_value:
                 raise InvalidValue(f"Operations[{index}]: {op} of '{path}' needs a value")
-            changes.extend(_set(path, value, ignored))
+            changes.extend(_set(path, value, ignored, schema))
     return Parsed(changes=tuple(changes), ignored=tuple(ignored))
 
 
@@ -71,12 +71,12 @@ def patch_operation(operation: Any, index: int) -> tuple[str, str | None, Any, b
     return op.lower(), (path or None), folded.get("value"), "value" in folded
 
 
-def _set(path: str, value: Any, ignored: list[str]) -> list[Change]:
-    attribute = resolve(path)
+def _set(path: str, value: Any, ignored: list[str], schema: UserSchema) -> list[Change]:
+    attribute = resolve(path, schema)
     if attribute is None:
         if isinstance(value, Mapping) and "[" not in path:
             # `name` with {"givenName": ...} or the enterprise URN with an object: expand it.
-            parsed = parse_user({path: value})
+            parsed = parse_user({path: value}, schema)
             ignored.extend(parsed.ignored)
             return list(parsed.changes)
         ignored.append(path)
@@ -86,15 +86,15 @@ def _set(path: str, value: Any, ignored: list[str]) -> list[Change]:
     return [Change(attribute.field, coerce(attribute, value, path=path))]
 
 
-def _remove(path: str | None, index: int, ignored: list[str]) -> list[Change]:
+def _remove(path: str | None, index: int, ignored: list[str], schema: UserSchema) -> list[Change]:
     if path is None:
         raise NoTarget(f"Operations[{index}]: remove needs a path")
-    attribute = resolve(path)
+    attribute = resolve(path, schema)
     if attribute is None:
         # RFC 7644 section 3.5.2.2: removing a complex attribute removes its sub-attributes.
-        under = resolve_complex(path)
+        under = resolve_complex(path, schema)
         if not under:
-            leaves = [p for p, _ in flatten({path: {}})]
+            leaves = [p for p, _ in flatten({path: {}}, schema=schema)]
             ignored.extend(leaves or [path])
         return [change for a in under for change in _clear(a)]
     return _clear(attribute)

@@ -4,7 +4,7 @@
 - URN-qualified paths split at the last ':' of the schema URN (`<urn>:department`);
 - dotted and URN keys of a no-path PATCH value, and nested objects, flatten to leaf paths;
 - `emails[type eq "work"].value` and other value filters resolve to the one email we keep;
-- a complex path (`name`, the enterprise URN) resolves to the attributes we keep under it.
+- a complex path (`name`, an extension URN) resolves to the attributes we keep under it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scim_proxy.errors import InvalidPath
-from scim_proxy.scim.schema import BY_PATH, CORE_USER, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
+from scim_proxy.scim.schema import CORE_USER, DEFAULT_USER_SCHEMA, ENTERPRISE_USER, UserAttribute, UserSchema
 
 _CORE_PREFIX = CORE_USER.lower() + ":"
 _ENTERPRISE = ENTERPRISE_USER.lower()
@@ -30,41 +30,43 @@ def canonical(path: str) -> str:
     return lowered.removeprefix(_CORE_PREFIX)
 
 
-def resolve(path: str) -> UserAttribute | None:
+def resolve(path: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> UserAttribute | None:
     """The attribute a PATCH or filter path names, or None if we do not keep it.
 
     Raises InvalidPath for text that is not a SCIM path at all.
     """
+    by_path = schema.by_path
     key = canonical(path)
     if not key or ("[" not in key and any(c in key for c in " \t\n\"'")):
         raise InvalidPath(f"'{path}' is not a SCIM attribute path")
     match = _FILTERED.match(key)
     if match:
-        return _resolve_filtered(path, match)
-    if key in BY_PATH:
-        return BY_PATH[key]
+        return _resolve_filtered(path, match, by_path)
+    if key in by_path:
+        return by_path[key]
     if key in {"emails.value", "emails"}:
-        return BY_PATH["emails"]
+        return by_path.get("emails")
     if key in {f"{_ENTERPRISE}:manager.value", "manager", "manager.value"}:
-        return BY_PATH[f"{_ENTERPRISE}:manager"]
-    if not key.startswith("urn:") and f"{_ENTERPRISE}:{key}" in BY_PATH:
-        return BY_PATH[f"{_ENTERPRISE}:{key}"]  # Entra's legacy bare `department`, `employeeNumber`
+        return by_path.get(f"{_ENTERPRISE}:manager")
+    if not key.startswith("urn:") and f"{_ENTERPRISE}:{key}" in by_path:
+        return by_path[f"{_ENTERPRISE}:{key}"]  # Entra's legacy bare `department`, `employeeNumber`
     return None
 
 
-def resolve_complex(path: str) -> tuple[UserAttribute, ...]:
-    """The attributes under a complex path we keep only the parts of: `name`, or the enterprise URN.
+def resolve_complex(path: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> tuple[UserAttribute, ...]:
+    """The attributes under a complex path we keep only the parts of: `name`, or an extension URN.
 
     Empty when `path` names nothing we hold (or a leaf: use resolve() for those).
     """
     key = canonical(path)
-    if key == _ENTERPRISE:
-        return tuple(a for a in USER_ATTRIBUTES if a.schema == ENTERPRISE_USER)
+    for urn in schema.extensions:
+        if key == urn.lower():
+            return schema.in_schema(urn)
     prefix = key + "."
-    return tuple(a for a in USER_ATTRIBUTES if a.path.lower().startswith(prefix))
+    return tuple(a for a in schema.attributes if a.path.lower().startswith(prefix))
 
 
-def _resolve_filtered(path: str, match: re.Match[str]) -> UserAttribute | None:
+def _resolve_filtered(path: str, match: re.Match[str], by_path: Mapping[str, UserAttribute]) -> UserAttribute | None:
     attr, sub = match["attr"], match["sub"]
     if attr != "emails":
         return None  # phoneNumbers[...], addresses[...]: JumpCloud-side arrays we do not map
@@ -75,38 +77,41 @@ def _resolve_filtered(path: str, match: re.Match[str]) -> UserAttribute | None:
     if sub not in (None, "value"):
         return None  # emails[...].primary, .type, .display: nothing to store
     if (field == "type" and value in _KEPT_EMAIL_TYPES) or (field == "primary" and value == "true"):
-        return BY_PATH["emails"]
+        return by_path.get("emails")
     if field == "value":
-        return BY_PATH["emails"]
+        return by_path.get("emails")
     return None
 
 
-def flatten(value: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+def flatten(
+    value: Mapping[str, Any], prefix: str = "", schema: UserSchema = DEFAULT_USER_SCHEMA
+) -> Iterator[tuple[str, Any]]:
     """Leaf (path, value) pairs of a resource or a no-path PATCH value, dotted keys expanded."""
     for key, item in value.items():
         if not isinstance(key, str):
             continue
-        path = _join(prefix, key)
-        lowered = canonical(path)
-        if lowered in BY_PATH or resolve_quietly(path) is not None:
+        path = _join(prefix, key, schema)
+        if resolve_quietly(path, schema) is not None:
             yield path, item
         elif isinstance(item, Mapping):
-            yield from flatten(item, path)
+            yield from flatten(item, path, schema)
         else:
             yield path, item
 
 
-def resolve_quietly(path: str) -> UserAttribute | None:
+def resolve_quietly(path: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> UserAttribute | None:
     """Like resolve(), but a malformed path is simply not ours."""
     try:
-        return resolve(path)
+        return resolve(path, schema)
     except InvalidPath:
         return None
 
 
-def _join(prefix: str, key: str) -> str:
+def _join(prefix: str, key: str, schema: UserSchema) -> str:
+    """A nested key under `prefix`: after a schema URN with ':', after an attribute with '.'."""
     if not prefix:
         return key
-    if prefix.lower() == _ENTERPRISE or prefix.lower() == CORE_USER.lower():
+    lowered = prefix.lower()
+    if lowered == CORE_USER.lower() or any(lowered == urn.lower() for urn in schema.extensions):
         return f"{prefix}:{key}"
     return f"{prefix}.{key}"

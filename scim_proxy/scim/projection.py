@@ -6,10 +6,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from scim_proxy.scim.paths import canonical
-from scim_proxy.scim.schema import ENTERPRISE_USER
 
 _ALWAYS = {"id", "schemas"}
-_ENTERPRISE = ENTERPRISE_USER.lower()
 
 
 def project(
@@ -17,12 +15,13 @@ def project(
 ) -> dict[str, Any]:
     """`resource` with only `attributes` (if any) and without `excluded`; id and schemas stay."""
     resource = dict(resource)  # never mutate the caller's resource
-    wanted = [_split(a) for a in attributes]
+    urns = [k.lower() for k in resource if k.lower().startswith("urn:")]  # the extension objects it holds
+    wanted = [_split(a, urns) for a in attributes]
     if wanted:
         resource = {k: _narrow(k, v, wanted) for k, v in resource.items()}
         resource = {k: v for k, v in resource.items() if v not in ({}, None)}
     for path in excluded:
-        top, sub = _split(path)
+        top, sub = _split(path, urns)
         for key in list(resource):
             if key.lower() == top and key not in _ALWAYS:
                 if sub is None:
@@ -32,11 +31,16 @@ def project(
     return resource
 
 
-def _split(path: str) -> tuple[str, str | None]:
-    """("name", "givenname") for name.givenName; ("<urn>", "department") for <urn>:department."""
+def _split(path: str, urns: list[str]) -> tuple[str, str | None]:
+    """("name", "givenname") for name.givenName; ("<urn>", "department") for <urn>:department.
+
+    An extension URN itself ends in ":2.0:user", so it is matched against the URNs the
+    resource holds rather than split at its last ':'.
+    """
     key = canonical(path).split("[", 1)[0]
-    if key.startswith(_ENTERPRISE + ":"):  # the URN itself ends in ":2.0:user", so no rpartition
-        return _ENTERPRISE, key[len(_ENTERPRISE) + 1 :].split(".", 1)[0]
+    for urn in urns:
+        if key.startswith(urn + ":"):
+            return urn, key[len(urn) + 1 :].split(".", 1)[0]
     if key.startswith("urn:"):
         return key, None
     top, _, sub = key.partition(".")

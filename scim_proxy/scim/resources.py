@@ -17,21 +17,21 @@ from typing import Any
 from scim_proxy.errors import InvalidSyntax, InvalidValue
 from scim_proxy.scim.models import Change, Parsed, Value
 from scim_proxy.scim.paths import flatten, resolve_quietly
-from scim_proxy.scim.schema import UserAttribute
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
 _TRUE = {"true"}
 _FALSE = {"false"}
 _IGNORED_SILENTLY = {"schemas", "id", "password"}
 
 
-def parse_user(body: Any) -> Parsed:
+def parse_user(body: Any, schema: UserSchema = DEFAULT_USER_SCHEMA) -> Parsed:
     """The changes a full User resource asks for, in the order they appear."""
     if not isinstance(body, Mapping):
         raise InvalidSyntax("The request body must be a JSON object (a SCIM User resource)")
     changes: list[Change] = []
     ignored: list[str] = []
-    for path, raw in flatten(body):
-        attribute = resolve_quietly(path)
+    for path, raw in flatten(body, schema=schema):
+        attribute = resolve_quietly(path, schema)
         if attribute is None:
             if path.lower() not in _IGNORED_SILENTLY and not path.lower().startswith("meta"):
                 ignored.append(path)
@@ -48,7 +48,7 @@ def coerce(attribute: UserAttribute, raw: Any, *, path: str) -> Value:
         return _boolean(raw, path)
     if attribute.kind == "reference":
         return _reference(raw, path)
-    if attribute.field == "email" and not isinstance(raw, str):
+    if attribute.kind == "email" and not isinstance(raw, str):
         return _email(raw, path)
     return _string(raw, path)
 

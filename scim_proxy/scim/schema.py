@@ -1,11 +1,18 @@
-"""The User attributes that really round-trip to JumpCloud: one table, read by everyone.
+"""The User attributes that really round-trip to JumpCloud: one table, read by everyone, both ways.
 
-Discovery (`/Schemas`), the mapping, PATCH path resolution and the filter translator
-all derive from `USER_ATTRIBUTES`, so an attribute cannot be advertised without being
-mapped, or mapped without being filterable.
+Input (parsing, PATCH paths, filters), output (the rendered resource, `translate/users.py`)
+and discovery (`/Schemas`, `/ResourceTypes`) all derive from a `UserSchema`, so an attribute
+cannot be advertised without being mapped, mapped without being returned, or returned without
+being filterable. Adding a SCIM attribute kept in a JumpCloud string field is one row.
+
+The built-in rows are `USER_ATTRIBUTES`; the app builds its `UserSchema` once at start-up and
+passes it down (functions default to `DEFAULT_USER_SCHEMA`, the built-in table).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
 
 import attrs
 
@@ -13,32 +20,39 @@ CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+Kind = Literal["string", "boolean", "reference", "email"]
 
 
 @attrs.frozen(kw_only=True)
 class UserAttribute:
-    """One SCIM attribute we keep, where it lives in JumpCloud, and its rules."""
+    """One SCIM attribute we keep, where it lives in JumpCloud, and its rules.
 
-    path: str  # canonical SCIM path: "userName", "name.givenName", "emails", or "<urn>:department"
-    field: str  # the ScimUser field name
+    `kind` decides the shape on both sides: "string" (a JumpCloud string field), "email" (the
+    one address JumpCloud keeps, a SCIM `emails` array), "reference" (a JumpCloud user id,
+    returned as `{"value", "$ref"}`), "boolean" (derived: `active`).
+    """
+
+    path: str  # canonical SCIM path: "userName", "name.givenName", "emails", or "<schema urn>:department"
+    field: str  # our name for it: keys of parsed changes and of ScimUser.values
     jc_field: str | None  # the JumpCloud systemuser field (None: derived, like `active`)
-    kind: str = "string"  # "string", "boolean" or "reference"
+    kind: Kind = "string"
     case_exact: bool = False  # RFC 7643 caseExact: decides exact or case-folded filtering
     max_length: int | None = 1024
     required: bool = False
+    unique: bool = False  # JumpCloud refuses a second user with the same value (RFC 7643 uniqueness "server")
     description: str = ""
 
     @property
     def schema(self) -> str:
-        return ENTERPRISE_USER if self.path.startswith(ENTERPRISE_USER) else CORE_USER
+        """The schema URN the attribute belongs to (an extension's, or the core User's)."""
+        return self.path.rpartition(":")[0] if self.path.startswith("urn:") else CORE_USER
 
     @property
     def name(self) -> str:
-        """The path inside its schema: "department" for the enterprise one."""
-        return self.path.removeprefix(ENTERPRISE_USER + ":")
+        """The path inside its schema: "department" for the enterprise one, "name.givenName" for core."""
+        return self.path.rpartition(":")[2] if self.path.startswith("urn:") else self.path
 
 
 def _enterprise(name: str) -> str:
@@ -51,6 +65,7 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
         field="user_name",
         jc_field="username",
         required=True,
+        unique=True,
         description="JumpCloud username: letters, digits, '.', '_' and '-'; not an email address.",
     ),
     UserAttribute(path="name.givenName", field="given_name", jc_field="firstname", description="First name."),
@@ -60,6 +75,7 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
         path="emails",
         field="email",
         jc_field="email",
+        kind="email",
         required=True,
         description="JumpCloud keeps one address: the primary one, else the work one, else the first.",
     ),
@@ -91,6 +107,7 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
         field="employee_number",
         jc_field="employeeIdentifier",
         max_length=256,
+        unique=True,
         description="Employee ID; unique in JumpCloud.",
     ),
     UserAttribute(path=_enterprise("department"), field="department", jc_field="department", description="Department."),
@@ -114,5 +131,46 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
     ),
 )
 
-BY_PATH: dict[str, UserAttribute] = {a.path.lower(): a for a in USER_ATTRIBUTES}
-BY_FIELD: dict[str, UserAttribute] = {a.field: a for a in USER_ATTRIBUTES}
+
+def _rows(rows: Iterable[UserAttribute]) -> tuple[UserAttribute, ...]:
+    return tuple(rows)
+
+
+@attrs.frozen
+class UserSchema:
+    """The attribute table in force: the built-in rows plus any an admin mapped at start-up."""
+
+    attributes: tuple[UserAttribute, ...] = attrs.field(converter=_rows)
+    by_path: Mapping[str, UserAttribute] = attrs.field(init=False, eq=False, repr=False)
+    by_field: Mapping[str, UserAttribute] = attrs.field(init=False, eq=False, repr=False)
+    extensions: tuple[str, ...] = attrs.field(init=False, eq=False)  # extension schema URNs, table order
+
+    @by_path.default
+    def _by_path(self) -> Mapping[str, UserAttribute]:
+        return {a.path.lower(): a for a in self.attributes}
+
+    @by_field.default
+    def _by_field(self) -> Mapping[str, UserAttribute]:
+        return {a.field: a for a in self.attributes}
+
+    @extensions.default
+    def _extensions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.schema for a in self.attributes if a.schema != CORE_USER))
+
+    def __attrs_post_init__(self) -> None:
+        if len(self.by_path) != len(self.attributes) or len(self.by_field) != len(self.attributes):
+            raise ValueError("two attributes share a SCIM path or a field name")
+        jc_fields = [a.jc_field for a in self.attributes if a.jc_field is not None]
+        if len(set(jc_fields)) != len(jc_fields):
+            raise ValueError("two attributes share a JumpCloud field")
+
+    def in_schema(self, urn: str) -> tuple[UserAttribute, ...]:
+        """The rows of one schema (the core User's or an extension's), in table order."""
+        return tuple(a for a in self.attributes if a.schema == urn)
+
+    def extended(self, rows: Iterable[UserAttribute]) -> UserSchema:
+        """This table plus `rows` (ValueError if a path, field or JumpCloud field is taken twice)."""
+        return UserSchema((*self.attributes, *rows))
+
+
+DEFAULT_USER_SCHEMA = UserSchema(USER_ATTRIBUTES)

@@ -1,6 +1,7 @@
-"""Pure: SCIM User values <-> JumpCloud systemuser bodies, both directions.
+"""Pure: SCIM User values <-> JumpCloud systemuser bodies, both directions, read off the table.
 
 The rules of the product spec (JumpCloud's attribute table), plus manager and externalId:
+- every row with a `jc_field` maps a SCIM attribute to that JumpCloud field, both ways;
 - `active` reads as `not suspended and not password_expired`; writing false suspends
   (`state SUSPENDED, suspended true`); writing true sends `suspended false` only, which
   reactivates a suspended user and leaves a STAGED one staged (activation is the org's
@@ -16,11 +17,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from scim_proxy.errors import InvalidValue
 from scim_proxy.ids import is_valid_username, local_part, object_id
 from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.models import ScimUser, Value
-from scim_proxy.scim.schema import BY_FIELD, USER_ATTRIBUTES
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
 JcBody = dict[str, Any]  # a JSON body for JumpCloud: the converter edge
 
@@ -32,39 +35,46 @@ ENTRA_USERNAME_FIX = (
 )
 
 
-def to_scim_user(jc: JcUser, *, username_from_email: bool = False) -> ScimUser:
+@attrs.frozen(kw_only=True)
+class UserMapping:
+    """How users translate in this deployment: the attribute table and the settings that bend it."""
+
+    schema: UserSchema = DEFAULT_USER_SCHEMA
+    username_from_email: bool = False
+
+
+DEFAULT_MAPPING = UserMapping()
+
+
+def to_scim_user(jc: JcUser, mapping: UserMapping = DEFAULT_MAPPING) -> ScimUser:
     """The SCIM view of a JumpCloud user; `meta.lastModified` is `created` (JumpCloud keeps no other)."""
+    values: dict[str, Value] = {}
+    for attribute in mapping.schema.attributes:
+        value = _read(jc, attribute)
+        if value is not None:
+            values[attribute.field] = value
     user_name = jc.username
-    if username_from_email and jc.email and local_part(jc.email).lower() == jc.username.lower():
+    if mapping.username_from_email and jc.email and local_part(jc.email).lower() == jc.username.lower():
         user_name = jc.email  # the UPN Entra sent, when the email carries it (the seed's mapping)
-    return ScimUser(
-        id=jc.id,
-        user_name=user_name,
-        given_name=jc.firstname or None,
-        family_name=jc.lastname or None,
-        display_name=jc.displayname or None,
-        email=jc.email or None,
-        active=not jc.suspended and jc.state != "SUSPENDED" and not jc.password_expired,
-        title=jc.job_title or None,
-        locale=jc.location or None,
-        user_type=jc.employee_type or None,
-        external_id=jc.external_dn or None,
-        employee_number=jc.employee_identifier or None,
-        department=jc.department or None,
-        cost_center=jc.cost_center or None,
-        organization=jc.company or None,
-        manager=jc.manager or None,
-        created=jc.created,
-        last_modified=jc.created,
-    )
+    if user_name:
+        values["user_name"] = user_name
+    return ScimUser(id=jc.id, values=values, created=jc.created, last_modified=jc.created)
 
 
-def create_body(values: Mapping[str, Value], *, username_from_email: bool = False) -> JcBody:
+def _read(jc: JcUser, attribute: UserAttribute) -> Value:
+    if attribute.kind == "boolean":  # `active`, the only derived attribute
+        return not jc.suspended and jc.state != "SUSPENDED" and not jc.password_expired
+    if attribute.jc_field is None:
+        return None
+    return jc.text(attribute.jc_field)
+
+
+def create_body(values: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING) -> JcBody:
     """The POST /api/systemusers body for a new user (validated; raises InvalidValue)."""
-    checked = validate(values, complete=True, username_from_email=username_from_email)
+    checked = validate(values, complete=True, mapping=mapping)
     body: JcBody = {}
     for field, value in checked.items():
-        attribute = BY_FIELD[field]
+        attribute = mapping.schema.by_field[field]
         if attribute.jc_field is not None and value not in (None, ""):
             body[attribute.jc_field] = value
     if checked.get("active") is False:
@@ -72,26 +82,26 @@ def create_body(values: Mapping[str, Value], *, username_from_email: bool = Fals
     return body
 
 
-def update_body(changes: Mapping[str, Value], *, username_from_email: bool = False) -> JcBody:
+def update_body(changes: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING) -> JcBody:
     """The PUT /api/systemusers/{id} body for a PATCH: only the changed fields."""
-    checked = validate(changes, complete=False, username_from_email=username_from_email)
+    checked = validate(changes, complete=False, mapping=mapping)
     body: JcBody = {}
     for field, value in checked.items():
-        attribute = BY_FIELD[field]
+        attribute = mapping.schema.by_field[field]
         if attribute.jc_field is not None:
-            body[attribute.jc_field] = _clearable(attribute.kind, value)
+            body[attribute.jc_field] = _clearable(attribute, value)
     if "active" in checked:
         body.update(_active(checked["active"]))
     return body
 
 
-def replace_body(values: Mapping[str, Value], *, username_from_email: bool = False) -> JcBody:
+def replace_body(values: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING) -> JcBody:
     """The PUT /api/systemusers/{id} body for a SCIM PUT: every mapped field, absent ones cleared."""
-    checked = validate(values, complete=True, username_from_email=username_from_email)
+    checked = validate(values, complete=True, mapping=mapping)
     body: JcBody = {}
-    for attribute in USER_ATTRIBUTES:
+    for attribute in mapping.schema.attributes:
         if attribute.jc_field is not None:
-            body[attribute.jc_field] = _clearable(attribute.kind, checked.get(attribute.field))
+            body[attribute.jc_field] = _clearable(attribute, checked.get(attribute.field))
     if "active" in checked:  # a PUT without `active` leaves the state alone
         body.update(_active(checked["active"]))
     return body
@@ -101,41 +111,42 @@ def _active(active: Value) -> JcBody:
     return {"state": "SUSPENDED", "suspended": True} if active is False else {"suspended": False}
 
 
-def _clearable(kind: str, value: Value) -> Value:
+def _clearable(attribute: UserAttribute, value: Value) -> Value:
     if value is None:
-        return None if kind == "reference" else ""
+        return None if attribute.kind == "reference" else ""
     return value
 
 
-def validate(values: Mapping[str, Value], *, complete: bool, username_from_email: bool) -> dict[str, Value]:
+def validate(
+    values: Mapping[str, Value], *, complete: bool, mapping: UserMapping = DEFAULT_MAPPING
+) -> dict[str, Value]:
     """Check the seed's rules before anything reaches JumpCloud; return values to send.
 
     `complete` is for POST and PUT, where userName and an email are required.
     """
+    by_field = mapping.schema.by_field
     checked = dict(values)
     if complete:
-        for field in ("user_name", "email"):
-            if not checked.get(field):
-                attribute = BY_FIELD[field]
+        for attribute in mapping.schema.attributes:
+            if attribute.required and not checked.get(attribute.field):
                 raise InvalidValue(f"{attribute.path} is required")
     for field, value in checked.items():
-        attribute = BY_FIELD[field]
+        attribute = by_field[field]
         if isinstance(value, str) and attribute.max_length and len(value) > attribute.max_length:
             raise InvalidValue(f"{attribute.path} is longer than {attribute.max_length} characters")
+        if attribute.required and field in checked and not value:
+            raise InvalidValue(f"{attribute.path} is required and cannot be cleared")
+        if attribute.kind == "reference" and isinstance(value, str):
+            checked[field] = object_id(value)
+            if checked[field] is None:
+                raise InvalidValue(
+                    f"{attribute.name} must be the id of a user in this service (24 hexadecimal characters)"
+                )
     if isinstance(checked.get("user_name"), str):
-        checked["user_name"] = _username(str(checked["user_name"]), username_from_email)
+        checked["user_name"] = _username(str(checked["user_name"]), mapping.username_from_email)
     email = checked.get("email")
     if isinstance(email, str) and not EMAIL_PATTERN.match(email):
         raise InvalidValue("emails: the primary email is not a well-formed address")
-    if "email" in checked and not email:
-        raise InvalidValue("emails is required and cannot be cleared")
-    if "user_name" in checked and not checked["user_name"]:
-        raise InvalidValue("userName is required and cannot be cleared")
-    manager = checked.get("manager")
-    if isinstance(manager, str):
-        checked["manager"] = object_id(manager)
-        if checked["manager"] is None:
-            raise InvalidValue("manager must be the id of a user in this service (24 hexadecimal characters)")
     return checked
 
 

@@ -17,7 +17,8 @@ from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
-from scim_proxy.web import discovery, groups, users
+from scim_proxy.translate.users import UserMapping
+from scim_proxy.web import discovery, groups, groups_disabled, users
 from scim_proxy.web.metrics import Metrics
 from scim_proxy.web.middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
 from scim_proxy.web.responses import http_error_handler, proxy_error_handler, unexpected_error_handler
@@ -29,7 +30,7 @@ async def _root_search(request: Any) -> Any:
     raise FeatureDisabled("Search across resource types is not supported; use /Users/.search")
 
 
-def scim_routes() -> list[BaseRoute]:
+def scim_routes(*, groups_enabled: bool = True) -> list[BaseRoute]:
     """The SCIM endpoints, mounted at /scim/v2 and at /orgs/{org_id}/scim/v2."""
     return [
         Route("/Users", users.list_users, methods=["GET"]),
@@ -39,15 +40,33 @@ def scim_routes() -> list[BaseRoute]:
         Route("/Users/{id}", users.replace_user, methods=["PUT"]),
         Route("/Users/{id}", users.patch_user, methods=["PATCH"]),
         Route("/Users/{id}", users.delete_user, methods=["DELETE"]),
-        Route("/Groups", groups.list_groups, methods=["GET"]),
-        Route("/Groups", groups.create_group, methods=["POST"]),
-        Route("/Groups/{id}", groups.group_by_id, methods=["GET", "PUT", "PATCH", "DELETE"]),
+        *(group_routes() if groups_enabled else disabled_group_routes()),
         Route("/ServiceProviderConfig", discovery.service_provider_config, methods=READ_ONLY),
         Route("/Schemas", discovery.list_schemas, methods=READ_ONLY),
         Route("/Schemas/{id:path}", discovery.get_schema, methods=READ_ONLY),
         Route("/ResourceTypes", discovery.list_resource_types, methods=READ_ONLY),
         Route("/ResourceTypes/{id}", discovery.get_resource_type, methods=READ_ONLY),
         Route("/.search", _root_search, methods=["POST"]),
+    ]
+
+
+def group_routes() -> list[BaseRoute]:
+    return [
+        Route("/Groups", groups.list_groups, methods=["GET"]),
+        Route("/Groups", groups.create_group, methods=["POST"]),
+        Route("/Groups/{id}", groups.get_group, methods=["GET"]),
+        Route("/Groups/{id}", groups.replace_group, methods=["PUT"]),
+        Route("/Groups/{id}", groups.patch_group, methods=["PATCH"]),
+        Route("/Groups/{id}", groups.delete_group, methods=["DELETE"]),
+    ]
+
+
+def disabled_group_routes() -> list[BaseRoute]:
+    """Group provisioning off: reads are empty (no quarantine), writes explain how to turn it on."""
+    return [
+        Route("/Groups", groups_disabled.list_groups, methods=["GET"]),
+        Route("/Groups", groups_disabled.group_write, methods=["POST"]),
+        Route("/Groups/{id}", groups_disabled.group_write, methods=["GET", "PUT", "PATCH", "DELETE"]),
     ]
 
 
@@ -64,8 +83,8 @@ def create_app(
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         Route("/healthz", discovery.healthz, methods=["GET"]),
         Route("/readyz", discovery.readyz, methods=["GET"]),
-        Mount("/scim/v2", routes=scim_routes()),
-        Mount("/orgs/{org_id}/scim/v2", routes=scim_routes()),
+        Mount("/scim/v2", routes=scim_routes(groups_enabled=settings.groups_enabled)),
+        Mount("/orgs/{org_id}/scim/v2", routes=scim_routes(groups_enabled=settings.groups_enabled)),
     ]
 
     @contextlib.asynccontextmanager
@@ -123,12 +142,17 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.user_mapping = user_mapping(settings)
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
     if jumpcloud is not None:
         jumpcloud.add_call_observer(metrics.upstream_call)
     app.state.metrics = metrics
-    app.state.groups_available = True
     return app
+
+
+def user_mapping(settings: Settings) -> UserMapping:
+    """How this deployment translates users: the attribute table and the user settings."""
+    return UserMapping(username_from_email=settings.username_from_email)
 
 
 def app_from_env() -> Starlette:

@@ -7,13 +7,17 @@ from starlette.responses import PlainTextResponse, Response
 
 from scim_proxy.errors import NotFound
 from scim_proxy.scim import discovery
-from scim_proxy.scim.schema import LIST_RESPONSE
-from scim_proxy.web.requests import scim_base, settings_from
+from scim_proxy.scim.schema import LIST_RESPONSE, UserSchema
+from scim_proxy.web.requests import scim_base, settings_from, user_mapping_from
 from scim_proxy.web.responses import ScimResponse
 
 
 def _groups(request: Request) -> bool:
-    return bool(getattr(request.app.state, "groups_available", False)) and settings_from(request).groups_enabled
+    return settings_from(request).groups_enabled
+
+
+def _schema(request: Request) -> UserSchema:
+    return user_mapping_from(request).schema
 
 
 async def service_provider_config(request: Request) -> Response:
@@ -21,24 +25,26 @@ async def service_provider_config(request: Request) -> Response:
 
 
 async def list_schemas(request: Request) -> Response:
-    return _list_response(discovery.schemas(scim_base(request), groups=_groups(request)))
+    return _list_response(discovery.schemas(scim_base(request), groups=_groups(request), schema=_schema(request)))
 
 
 async def get_schema(request: Request) -> Response:
     wanted = request.path_params["id"]
-    for document in discovery.schemas(scim_base(request), groups=_groups(request)):
+    for document in discovery.schemas(scim_base(request), groups=_groups(request), schema=_schema(request)):
         if document["id"].lower() == wanted.lower():
             return ScimResponse(document)
     raise NotFound(f"Schema {wanted[:200]!r} not found")
 
 
 async def list_resource_types(request: Request) -> Response:
-    return _list_response(discovery.resource_types(scim_base(request), groups=_groups(request)))
+    return _list_response(
+        discovery.resource_types(scim_base(request), groups=_groups(request), schema=_schema(request))
+    )
 
 
 async def get_resource_type(request: Request) -> Response:
     wanted = request.path_params["id"]
-    for document in discovery.resource_types(scim_base(request), groups=_groups(request)):
+    for document in discovery.resource_types(scim_base(request), groups=_groups(request), schema=_schema(request)):
         if document["id"].lower() == wanted.lower():
             return ScimResponse(document)
     raise NotFound(f"ResourceType {wanted[:200]!r} not found")

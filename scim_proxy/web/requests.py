@@ -1,20 +1,21 @@
-"""What every SCIM handler needs from a request: credentials, a bounded JSON body, paging."""
+"""What every SCIM handler needs from a request: settings, credentials, a bounded JSON body, the base URL."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import attrs
 from starlette.requests import Request
 
-from scim_proxy.errors import InvalidSyntax, InvalidValue, NotFound, PayloadTooLarge, Unauthorized
+from scim_proxy.errors import InvalidSyntax, NotFound, PayloadTooLarge, Unauthorized
 from scim_proxy.ids import object_id
 from scim_proxy.jumpcloud.client import JumpCloudClient
+from scim_proxy.jumpcloud.groups import JumpCloudGroups
 from scim_proxy.jumpcloud.models import Credentials
+from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.settings import Settings
+from scim_proxy.translate.users import UserMapping
 
-MAX_COUNT = 100  # JumpCloud pages hold at most 100
 _MAX_TOKEN = 4096
 
 
@@ -26,6 +27,20 @@ def settings_from(request: Request) -> Settings:
 def jumpcloud_from(request: Request) -> JumpCloudClient:
     client: JumpCloudClient = request.app.state.jumpcloud
     return client
+
+
+def jumpcloud_users_from(request: Request) -> JumpCloudUsers:
+    return JumpCloudUsers(jumpcloud_from(request))
+
+
+def jumpcloud_groups_from(request: Request) -> JumpCloudGroups:
+    return JumpCloudGroups(jumpcloud_from(request))
+
+
+def user_mapping_from(request: Request) -> UserMapping:
+    """The attribute table and user rules this app was built with (create_app)."""
+    mapping: UserMapping = request.app.state.user_mapping
+    return mapping
 
 
 def credentials_from(request: Request) -> Credentials:
@@ -89,55 +104,3 @@ def scim_base(request: Request) -> str:
     end = path.find("/scim/v2")
     prefix = path[: end + len("/scim/v2")] if end >= 0 else "/scim/v2"
     return f"{request.url.scheme}://{request.url.netloc}{prefix}"
-
-
-@attrs.frozen(kw_only=True)
-class ListParams:
-    """RFC 7644 section 3.4.2 query parameters, validated."""
-
-    filter: str | None = None
-    start_index: int = 1
-    count: int = MAX_COUNT
-    attributes: tuple[str, ...] = ()
-    excluded: tuple[str, ...] = ()
-
-
-def list_params(source: dict[str, Any]) -> ListParams:
-    """Parse from a query string (strings) or a SearchRequest body (JSON values)."""
-    folded = {str(k).lower(): v for k, v in source.items()}
-    return ListParams(
-        filter=_optional_str(folded.get("filter"), "filter"),
-        start_index=max(1, _integer(folded.get("startindex"), "startIndex", 1)),
-        count=min(MAX_COUNT, max(0, _integer(folded.get("count"), "count", MAX_COUNT))),
-        attributes=_names(folded.get("attributes")),
-        excluded=_names(folded.get("excludedattributes")),
-    )
-
-
-def _optional_str(value: Any, name: str) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise InvalidValue(f"{name} must be a string")
-    return value
-
-
-def _integer(value: Any, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        raise InvalidValue(f"{name} must be an integer")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(f"{name} must be an integer") from None
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return tuple(v.strip() for v in value.split(",") if v.strip())
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(v.strip() for v in value if v.strip())
-    raise InvalidValue("attributes and excludedAttributes must be comma-separated names or a list of names")

@@ -64,7 +64,7 @@ class Proxy:
     def groups_available(self) -> bool:
         """Whether this proxy serves and advertises /Groups (as its discovery endpoints decide)."""
         settings: Settings = self.app.state.settings
-        return bool(getattr(self.app.state, "groups_available", False)) and settings.groups_enabled
+        return settings.groups_enabled
 
 
 @attrs.frozen(kw_only=True)

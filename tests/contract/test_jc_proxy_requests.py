@@ -17,6 +17,7 @@ import pytest
 from devtools.emulator import FaultRule, Faults
 from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
 from scim_proxy.jumpcloud.models import Credentials
+from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.scim.filters import parse_filter, to_search_filter
 from scim_proxy.translate import users as mapping
 
@@ -25,7 +26,7 @@ from .support import Guard, Names, Owned, Target, email_of, error_body
 pytestmark = pytest.mark.live
 
 MakeUser = Callable[..., dict[str, Any]]
-Proxy = tuple[JumpCloudClient, Credentials]
+Proxy = tuple[JumpCloudUsers, Credentials]
 
 
 @pytest.fixture(name="proxy")
@@ -41,7 +42,7 @@ async def _proxy(target: Target, jc: httpx.Client, owned: Owned) -> AsyncIterato
     )
     client = JumpCloudClient(http, retry=RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05))
     async with http:
-        yield client, Credentials(api_key=target.api_key, org_id=target.org_id)
+        yield JumpCloudUsers(client), Credentials(api_key=target.api_key, org_id=target.org_id)
 
 
 def _put(jc: httpx.Client, user_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,10 @@ from typing import Any
 import pytest
 
 from scim_proxy.scim import discovery
-from scim_proxy.scim.schema import BY_FIELD, CORE_GROUP, CORE_USER, ENTERPRISE_USER, USER_ATTRIBUTES
+from scim_proxy.scim.schema import CORE_GROUP, CORE_USER, DEFAULT_USER_SCHEMA, ENTERPRISE_USER, USER_ATTRIBUTES
+
+BY_FIELD = DEFAULT_USER_SCHEMA.by_field
+
 
 BASE = "https://proxy.example.com/scim/v2"
 
@@ -64,7 +67,7 @@ def test_unmapped_attributes_are_not_advertised(name: str) -> None:
 
 def test_manager_is_complex_with_a_value() -> None:
     """manager is complex: a case-exact `value` and a `$ref` to a User (testers then link real users)."""
-    manager = by_name(discovery.enterprise_schema(BASE), "manager")
+    manager = by_name(discovery.extension_schema(ENTERPRISE_USER, BASE), "manager")
 
     assert "complex" == manager["type"]
     assert ["value", "$ref"] == [s["name"] for s in manager["subAttributes"]]
@@ -99,7 +102,11 @@ def test_attribute_characteristics_follow_the_table(
 ) -> None:
     """Each advertised attribute's type, required, caseExact and uniqueness come from the table."""
     attribute = BY_FIELD[field]
-    document = discovery.enterprise_schema(BASE) if attribute.schema == ENTERPRISE_USER else discovery.user_schema(BASE)
+    document = (
+        discovery.extension_schema(ENTERPRISE_USER, BASE)
+        if attribute.schema == ENTERPRISE_USER
+        else discovery.user_schema(BASE)
+    )
     if attribute.path.startswith("name."):
         described = by_name({"attributes": by_name(document, "name")["subAttributes"]}, attribute.path[5:])
     else:

@@ -20,7 +20,10 @@ from scim_proxy.scim.filters import (
     to_search_filter,
 )
 from scim_proxy.scim.models import ScimUser
-from scim_proxy.scim.schema import BY_FIELD
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA
+
+BY_FIELD = DEFAULT_USER_SCHEMA.by_field
+
 
 E = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 USER_ID = "64b0c0ffee0000000000abcd"
@@ -133,10 +136,12 @@ def test_username_from_email_searches_the_local_part() -> None:
 
 USER = ScimUser(
     id=USER_ID,
-    user_name="first.last",
-    email="First.Last@Contoso.com",
-    external_id="0a21f0f2-8d2a",
-    manager=MANAGER_ID,
+    values={
+        "user_name": "first.last",
+        "email": "First.Last@Contoso.com",
+        "external_id": "0a21f0f2-8d2a",
+        "manager": MANAGER_ID,
+    },
 )
 
 

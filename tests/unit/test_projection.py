@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from scim_proxy.scim.listing import list_params
 from scim_proxy.scim.projection import project
-from scim_proxy.web.requests import list_params
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 E = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

@@ -9,9 +9,11 @@ import pytest
 
 from scim_proxy.errors import InvalidSyntax, InvalidValue
 from scim_proxy.scim.resources import coerce, parse_user
-from scim_proxy.scim.schema import BY_FIELD
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA
 
 from .payloads import payload
+
+BY_FIELD = DEFAULT_USER_SCHEMA.by_field
 
 E = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 MANAGER_ID = "64b0c0ffee0000000000aaaa"

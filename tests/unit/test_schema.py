@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import attrs
 import pytest
 
 from scim_proxy.jumpcloud.decode import make_jc_converter
 from scim_proxy.jumpcloud.models import JcUser
-from scim_proxy.scim.models import ScimUser
 from scim_proxy.scim.paths import resolve
-from scim_proxy.scim.schema import BY_FIELD, BY_PATH, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
 from scim_proxy.translate.users import to_scim_user, update_body
+
+BY_FIELD = DEFAULT_USER_SCHEMA.by_field
 
 MANAGER_ID = "64b0c0ffee0000000000aaaa"
 STRING_ROWS = [a for a in USER_ATTRIBUTES if a.kind == "string"]
@@ -40,10 +40,9 @@ def test_table_is_the_product_mapping() -> None:
     assert PRODUCT_MAPPING == {a.path: a.jc_field for a in USER_ATTRIBUTES}
 
 
-def test_table_fields_are_model_fields() -> None:
-    """Every row's field is a ScimUser field, and the lookups cover every row once."""
-    assert {a.field for a in USER_ATTRIBUTES} <= {f.name for f in attrs.fields(ScimUser)}
-    assert len(USER_ATTRIBUTES) == len(BY_PATH) == len(BY_FIELD)
+def test_lookups_cover_every_row_once() -> None:
+    """The path and field lookups cover every row once."""
+    assert len(USER_ATTRIBUTES) == len(DEFAULT_USER_SCHEMA.by_path) == len(BY_FIELD)
 
 
 @pytest.mark.parametrize("attribute", USER_ATTRIBUTES, ids=lambda a: a.field)
@@ -63,7 +62,7 @@ def test_string_rows_round_trip(attribute: UserAttribute) -> None:
     record = {"_id": "64b0c0ffee0000000000abcd", "username": "x", "email": "x@example.com", **body}
     user = to_scim_user(make_jc_converter().structure(record, JcUser))
 
-    assert value == getattr(user, attribute.field)
+    assert value == user.get(attribute.field)
 
 
 def test_manager_row_round_trips() -> None:
@@ -72,7 +71,7 @@ def test_manager_row_round_trips() -> None:
     record = {"_id": "64b0c0ffee0000000000abcd", **body}
 
     assert {"manager": MANAGER_ID} == body
-    assert MANAGER_ID == to_scim_user(make_jc_converter().structure(record, JcUser)).manager
+    assert MANAGER_ID == to_scim_user(make_jc_converter().structure(record, JcUser)).get("manager")
 
 
 @pytest.mark.parametrize(

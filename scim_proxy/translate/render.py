@@ -1,0 +1,54 @@
+"""Pure: a ScimUser rendered as SCIM User JSON, read off the attribute table.
+
+Rules:
+- unset attributes are omitted, never sent as null (Entra reads null as a change);
+- a row's path decides its place: `name.givenName` nests under `name`, `<urn>:department`
+  goes in that extension's object, anything else is top level;
+- `emails` (kind "email") is one `work`, `primary` address;
+- a reference (manager) is `{"value": id, "$ref": <base>/Users/id}` (a bare string makes
+  Entra fail to deserialise the resource);
+- `schemas` lists an extension only when its object carries something.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scim_proxy.scim.models import ScimUser, Value
+from scim_proxy.scim.schema import CORE_USER, DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
+
+
+def render_user(user: ScimUser, *, base: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> dict[str, Any]:
+    """The SCIM User resource for `user`, with `meta`; `base` is the absolute SCIM base URL."""
+    resource: dict[str, Any] = {"schemas": [CORE_USER], "id": user.id}
+    extensions: dict[str, dict[str, Any]] = {}
+    for attribute in schema.attributes:
+        value = user.get(attribute.field)
+        if value is None or value == "":
+            continue
+        rendered = _value(attribute, value, base)
+        if attribute.schema != CORE_USER:
+            extensions.setdefault(attribute.schema, {})[attribute.name] = rendered
+        elif "." in attribute.path:
+            parent, _, child = attribute.path.partition(".")
+            resource.setdefault(parent, {})[child] = rendered
+        else:
+            resource[attribute.path] = rendered
+    for urn, values in extensions.items():
+        resource["schemas"].append(urn)
+        resource[urn] = values
+    resource["meta"] = {
+        "resourceType": "User",
+        "created": user.created,
+        "lastModified": user.last_modified,
+        "location": f"{base}/Users/{user.id}",
+    }
+    return resource
+
+
+def _value(attribute: UserAttribute, value: Value, base: str) -> Any:
+    if attribute.kind == "email":
+        return [{"value": value, "type": "work", "primary": True}]
+    if attribute.kind == "reference":
+        return {"value": value, "$ref": f"{base}/Users/{value}"}
+    return value
