@@ -15,7 +15,6 @@ ProxyError                          500  (generic detail; never upstream text)
 ├── Conflict                        409 uniqueness
 ├── PayloadTooLarge                 413
 ├── Throttled                       429 (Retry-After)
-├── FeatureDisabled                 501
 └── UpstreamUnavailable             502
     ├── UpstreamTimeout             504
     └── UpstreamBusy                503 (Retry-After)
@@ -129,12 +128,6 @@ class ProvisioningDisabled(ProxyError):
     """The operator switched this resource type off (group provisioning); the detail says what to do."""
 
     status = 403
-
-
-class FeatureDisabled(ProxyError):
-    """An optional SCIM feature we do not offer (root search): RFC 7644 answers 501."""
-
-    status = 501
 
 
 class UpstreamUnavailable(ProxyError):

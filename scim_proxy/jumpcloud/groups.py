@@ -16,6 +16,7 @@ from scim_proxy.errors import Conflict, InvalidValue, NotFound, ProxyError, Thro
 from scim_proxy.jumpcloud import budget, decode
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.models import Credentials, GroupPage, JcGroup
+from scim_proxy.translate.group_search import v2_literal
 
 PAGE = 100  # the most a v2 list returns per call
 _BASE = "/api/v2/usergroups"
@@ -29,12 +30,17 @@ class JumpCloudGroups:
         self._concurrency = concurrency
 
     async def list_groups(
-        self, *, auth: Credentials, skip: int = 0, limit: int = PAGE, name: str | None = None
+        self, *, auth: Credentials, skip: int = 0, limit: int = PAGE, name: str | None = None, sort: str | None = None
     ) -> GroupPage:
-        """GET /usergroups: a bare JSON array plus `x-total-count`; `name` filters with `name:eq:`."""
+        """GET /usergroups: a bare JSON array plus `x-total-count`; `name` filters with `name:eq:`
+        (never a name holding ',' or '*', which v2 would split or glob: register JC-82)."""
         params = {"limit": str(limit), "skip": str(skip)}
         if name is not None:
+            if not v2_literal(name):
+                raise ValueError("a group name holding ',' or '*' cannot be a v2 filter value")
             params["filter"] = f"name:eq:{name}"  # the value is everything after the second ':'
+        if sort is not None:
+            params["sort"] = sort
         response = await self._client.request("GET", _BASE, auth=auth, params=params, operation="list_groups")
         return decode.group_page(response)
 

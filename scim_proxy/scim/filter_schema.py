@@ -1,7 +1,7 @@
 """Pure: which attributes a filter (or sortBy) may name, where each lives in a resource, and how it compares.
 
-A `FilterAttributes` is built from an attribute table at start-up (`user_filter_attributes`
-reads the User table's rows, so an attribute an admin adds is filterable at once) and is
+A `FilterAttributes` is built from the attribute table in force (`user_filter_attributes`
+reads the `UserSchema`'s rows, so an attribute an admin adds is filterable at once) and is
 passed to the evaluator and the translators; nothing here reads a module-level table.
 
 Resolution rules (RFC 7644 section 3.4.2.2, RFC 7643 section 2.1):
@@ -21,7 +21,7 @@ import attrs
 
 from scim_proxy.errors import InvalidFilter
 from scim_proxy.scim.filter_syntax import AttrPath
-from scim_proxy.scim.schema import CORE_GROUP, CORE_USER, ENTERPRISE_USER, UserAttribute
+from scim_proxy.scim.schema import CORE_GROUP, CORE_USER, UserAttribute, UserSchema
 
 TYPES = ("string", "boolean", "dateTime", "reference", "integer", "decimal", "complex")
 
@@ -86,8 +86,8 @@ class FilterAttributes:
         return found
 
 
-def user_filter_attributes(rows: Iterable[UserAttribute]) -> FilterAttributes:
-    """The User's filterable attributes, as the resource renders them (translate/converters.py).
+def user_filter_attributes(schema: UserSchema) -> FilterAttributes:
+    """The User's filterable attributes, where translate/render.py puts them, for the table in force.
 
     `id` compares case-insensitively: it is a hexadecimal ObjectId, whose case carries no
     meaning (ids.py), and Entra may send it in either case.
@@ -98,20 +98,27 @@ def user_filter_attributes(rows: Iterable[UserAttribute]) -> FilterAttributes:
         AttributeInfo(path="meta.created", top="meta", sub="created", type="dateTime"),
         AttributeInfo(path="meta.lastModified", top="meta", sub="lastModified", type="dateTime"),
     ]
-    for row in rows:
+    for row in schema.attributes:
         infos.extend(_user_infos(row))
-    return FilterAttributes(CORE_USER, _index(infos), (ENTERPRISE_USER,))
+    return FilterAttributes(CORE_USER, _index(infos), schema.extensions)
 
 
 def _user_infos(row: UserAttribute) -> list[AttributeInfo]:
     extension = None if row.schema == CORE_USER else row.schema
     name = row.name
-    if row.field == "email":  # one JumpCloud address, rendered as one work, primary email
+    if row.kind == "email":  # one JumpCloud address, rendered as one work, primary email
         return [
-            AttributeInfo(path="emails", top="emails", type="complex", multi_valued=True),
-            AttributeInfo(path="emails.value", top="emails", sub="value", multi_valued=True),
-            AttributeInfo(path="emails.type", top="emails", sub="type", multi_valued=True),
-            AttributeInfo(path="emails.primary", top="emails", sub="primary", type="boolean", multi_valued=True),
+            AttributeInfo(path=row.path, top=name, extension=extension, type="complex", multi_valued=True),
+            AttributeInfo(path=f"{row.path}.value", top=name, sub="value", extension=extension, multi_valued=True),
+            AttributeInfo(path=f"{row.path}.type", top=name, sub="type", extension=extension, multi_valued=True),
+            AttributeInfo(
+                path=f"{row.path}.primary",
+                top=name,
+                sub="primary",
+                extension=extension,
+                type="boolean",
+                multi_valued=True,
+            ),
         ]
     if row.kind == "reference":  # rendered as {"value": id, "$ref": uri}
         return [
@@ -124,8 +131,9 @@ def _user_infos(row: UserAttribute) -> list[AttributeInfo]:
     kind = "boolean" if row.kind == "boolean" else "string"
     if "." in name:
         top, _, sub = name.partition(".")
+        parent = row.path.rpartition(".")[0]
         return [
-            AttributeInfo(path=top, top=top, extension=extension, type="complex"),
+            AttributeInfo(path=parent, top=top, extension=extension, type="complex"),
             AttributeInfo(path=row.path, top=top, sub=sub, extension=extension, type=kind, case_exact=row.case_exact),
         ]
     return [AttributeInfo(path=row.path, top=name, extension=extension, type=kind, case_exact=row.case_exact)]

@@ -10,8 +10,8 @@ filter mentions `members`. In order of preference:
 - `displayName eq <name>`: one `name:eq:` lookup. It is case-sensitive where SCIM's displayName
   is not; JumpCloud's names are unique ignoring case (register JC-73), so a hit is the only
   match, and a name that differs only in case is reported by the 409 of the create that follows;
-- `members eq <user id>` (or `members.value`, `members[value eq ...]`): the user's groups;
-- otherwise every group, read page by page up to the caller's cap.
+- otherwise every group, read page by page up to the caller's cap (a filter on members then
+  reads each candidate's member list, up to another cap: provision/groups.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ from scim_proxy.ids import object_id
 from scim_proxy.scim.filter_schema import FilterAttributes
 from scim_proxy.scim.filter_syntax import And, Compare, Filter, Not, Or, Present, ValuePath
 
-_GLOB_OR_LIST = (",", "*")
+
+def v2_literal(value: str) -> bool:
+    """Whether `value` reaches JumpCloud as itself in a v2 `filter`: the spec's array splits on ',' and
+    values "support wild cards" ('*'), so a value holding either would mean something else (JC-82)."""
+    return "," not in value and "*" not in value
 
 
 @attrs.frozen(kw_only=True)
@@ -31,14 +35,13 @@ class GroupSearch:
 
     group_id: str | None = None
     name: str | None = None
-    member_id: str | None = None
     empty: bool = False  # an id or member that cannot exist: nothing matches, no call needed
     needs_members: bool = False
 
 
 def group_search(node: Filter, attributes: FilterAttributes) -> GroupSearch:
     """The cheapest candidate set for `node` (validated separately by compile_filter)."""
-    group_id = name = member_id = None
+    group_id = name = None
     empty = False
     for term in node.children if isinstance(node, And) else (node,):
         kind, value = _narrowing(term, attributes)
@@ -47,20 +50,17 @@ def group_search(node: Filter, attributes: FilterAttributes) -> GroupSearch:
         if kind == "name":
             if not value:
                 empty = True  # a displayName is never empty
-            elif not any(c in value for c in _GLOB_OR_LIST):
+            elif v2_literal(value):
                 name = name or value
             continue
         found = object_id(value)
         if found is None:
-            empty = True
+            empty = True  # no group or user has that id
         elif kind == "id":
             group_id = group_id or found
-        else:
-            member_id = member_id or found
     return GroupSearch(
         group_id=group_id,
         name=None if group_id else name,
-        member_id=None if group_id or name else member_id,
         empty=empty,
         needs_members=_mentions_members(node, attributes),
     )

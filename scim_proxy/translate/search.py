@@ -19,7 +19,7 @@ when part of the filter cannot be said to JumpCloud; the caller then reads the w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,9 +28,8 @@ import attrs
 from scim_proxy.ids import local_part, object_id
 from scim_proxy.scim.filter_eval import Comparand, comparand, value_test
 from scim_proxy.scim.filter_schema import AttributeInfo, FilterAttributes
-from scim_proxy.scim.filter_syntax import And, Filter, Not, Or, Present, ValuePath
-from scim_proxy.scim.filters import escape_regex
-from scim_proxy.scim.schema import UserAttribute
+from scim_proxy.scim.filter_syntax import And, Compare, Filter, Not, Or, Present, ValuePath
+from scim_proxy.translate.search_rules import Rule
 
 PRESENT = {"$nin": ["", None]}  # JumpCloud keeps unset strings as "" and some fields as null
 ABSENT = {"$in": ["", None]}
@@ -41,65 +40,32 @@ _COMPLEMENT = {"$gt": "$lte", "$gte": "$lt", "$lt": "$gte", "$lte": "$gt"}
 
 
 @attrs.frozen
-class Rule:
-    """How one SCIM attribute reads in JumpCloud.
-
-    kind: "string" (a stored field), "id" (`_id`), "date" (`created`), "active", "constant" (the
-    same value whenever `fields` are set), "complex" (present when any of `fields` is),
-    "local_part" (userName read from the email) or "derived" (not searchable: superset).
-    """
-
-    kind: str
-    fields: tuple[str, ...] = ()
-    case_exact: bool = False
-    constant: Any = None
-
-
-@attrs.frozen
 class Search:
-    """A JumpCloud search filter (None: every user), whether it is exact, and whether it can match at all."""
+    """A JumpCloud search `filter` (`{"and": [...]}` or `{"or": [...]}`; None: every user), whether it is
+    exact, and whether it can match at all."""
 
     query: dict[str, Any] | None
     exact: bool
     empty: bool = False
 
 
-def user_search_rules(rows: Iterable[UserAttribute], *, username_from_email: bool = False) -> dict[str, Rule]:
-    """The rule for every filterable User attribute, by its case-folded SCIM path, read off the table."""
-    rules = {
-        "id": Rule("id", ("_id",)),
-        "meta": Rule("complex", ("created",)),
-        "meta.created": Rule("date", ("created",)),
-        "meta.lastmodified": Rule("date", ("created",)),
-    }
-    for row in rows:
-        key = row.path.lower()
-        if row.field == "email":
-            rules["emails"] = Rule("complex", (str(row.jc_field),))
-            rules["emails.value"] = Rule("string", (str(row.jc_field),), row.case_exact)
-            rules["emails.type"] = Rule("constant", (str(row.jc_field),), constant="work")
-            rules["emails.primary"] = Rule("constant", (str(row.jc_field),), constant=True)
-        elif row.jc_field is None:
-            rules[key] = Rule("active" if row.field == "active" else "derived")
-        elif row.kind == "reference":
-            rules[key] = Rule("complex", (row.jc_field,))
-            rules[f"{key}.value"] = Rule("string", (row.jc_field,), case_exact=True)
-            rules[f"{key}.$ref"] = Rule("derived")
-        elif row.field == "user_name" and username_from_email:
-            rules[key] = Rule("local_part", (row.jc_field,))
-        else:
-            rules[key] = Rule("string", (row.jc_field,), row.case_exact)
-            if "." in row.name:
-                parent = key.rsplit(".", 1)[0]
-                held = rules.get(parent, Rule("complex")).fields
-                rules[parent] = Rule("complex", (*held, row.jc_field))
-    return rules
-
-
 def user_search(node: Filter, attributes: FilterAttributes, rules: Mapping[str, Rule]) -> Search:
     """The JumpCloud search for `node`; InvalidFilter for unknown attributes or ill-typed values."""
     found = _Translator(attributes, rules).translate(node, negated=False, parent=None)
-    return Search(query=found.body, exact=found.exact, empty=found.kind == "none")
+    query = found.body
+    if query is not None and list(query) not in (["and"], ["or"]):
+        query = {"and": [query]}  # the documented shape: one `and` or `or` property
+    return Search(query=query, exact=found.exact, empty=found.kind == "none")
+
+
+def requested_id(node: Filter, attributes: FilterAttributes) -> str | None:
+    """The user id an `id eq` in the top-level `and` names (one GET answers it), else None."""
+    for term in node.children if isinstance(node, And) else (node,):
+        if not isinstance(term, Compare) or term.op != "eq" or not isinstance(term.value, str):
+            continue
+        if attributes.resolve(term.path).key == "id":
+            return object_id(term.value)
+    return None
 
 
 @attrs.frozen
@@ -107,10 +73,11 @@ class _Q:
     kind: str  # "all" (no condition), "none" (nothing matches) or "query"
     body: dict[str, Any] | None = None
     exact: bool = True
+    sets: bool = False  # matches only records where the field it tests is set (so the value exists)
 
 
 _EVERYONE = _Q("all")
-_NOBODY = _Q("none")
+_NOBODY = _Q("none", sets=True)
 _SUPERSET = _Q("all", exact=False)
 
 
@@ -120,6 +87,11 @@ def _query(body: dict[str, Any]) -> _Q:
 
 def _on(field: str, condition: Any) -> _Q:
     return _query({field: condition})
+
+
+def _set_on(field: str, condition: Any) -> _Q:
+    """A condition that only a set value can meet (a regex, a non-empty value, an order past "")."""
+    return _Q("query", {field: condition}, sets=True)
 
 
 class _Translator:
@@ -140,10 +112,11 @@ class _Translator:
             if rule.kind != "complex":
                 return _SUPERSET
             # JumpCloud holds at most one value of each complex attribute we map, so
-            # `attr[f]` is "attr is set and f holds for it"; negated, "unset or not f".
+            # `attr[f]` is "attr is set and f holds for it" (f alone when it tests a set value,
+            # as Entra's `emails[type eq "work"].value eq` does); negated, "unset or not f".
             if negated:
                 return _any([_absent(rule.fields), inner])
-            return _all([_present(rule.fields), inner])
+            return inner if inner.sets else _all([_present(rule.fields), inner])
         if parent is not None:
             info = self._attributes.resolve_within(parent, node.path)
         else:
@@ -157,12 +130,16 @@ class _Translator:
             op, negated = "eq", not negated
         if value is None:  # eq null: unset
             return _presence(rule, not negated)
-        return _compare(rule, info, op, value, negated)
+        return _compare(rule, info, op, value, negated, within=parent is not None)
 
 
-def _compare(rule: Rule, info: AttributeInfo, op: str, value: Comparand, negated: bool) -> _Q:
+def _compare(rule: Rule, info: AttributeInfo, op: str, value: Comparand, negated: bool, *, within: bool) -> _Q:
     if rule.kind == "constant":
-        holds = value_test(info, op, value)(rule.constant)
+        # The same value whenever the attribute is set: inside `attr[...]` (the value path adds
+        # "attr is set") the test is simply true or false; alone, it is "attr is set" or nothing.
+        holds = bool(value_test(info, op, value)(rule.constant))
+        if within:
+            return _EVERYONE if holds != negated else _NOBODY
         if holds:
             return _presence(rule, negated)
         return _EVERYONE if negated else _NOBODY
@@ -176,10 +153,26 @@ def _compare(rule: Rule, info: AttributeInfo, op: str, value: Comparand, negated
         if op != "eq" or negated or not value:
             return _SUPERSET
         # The rendered userName is the email when its local part is the username: a superset.
-        return _Q("query", {rule.fields[0]: {"$regex": f"(?i)(^{escape_regex(local_part(value))}$)"}}, exact=False)
+        return _Q("query", {rule.fields[0]: regex_equal(local_part(value))}, exact=False)
     if rule.kind == "string" and isinstance(value, str):
         return _string(rule.fields[0], op, value, rule.case_exact, negated)
     return _SUPERSET
+
+
+def regex_equal(value: str, *, case_exact: bool = False) -> dict[str, str]:
+    """The `$regex` condition matching exactly `value` (ignoring case unless `case_exact`), escaped."""
+    return {"$regex": f"{'' if case_exact else '(?i)'}(^{escape_regex(value)}$)"}
+
+
+def escape_regex(value: str) -> str:
+    """Backslash every ASCII punctuation character, so the pattern matches `value` literally.
+
+    Letters, digits, `_` and non-ASCII characters stay as they are: a backslash before a
+    letter or digit means a class or a back-reference in PCRE, and before non-ASCII it is
+    engine-dependent. Whitespace is escaped too (it is literal in PCRE either way). An
+    unescaped value would be a pattern: `first.last` would also find `firstXlast`.
+    """
+    return "".join(f"\\{c}" if c.isascii() and not (c.isalnum() or c == "_") else c for c in value)
 
 
 def _string(field: str, op: str, value: str, case_exact: bool, negated: bool) -> _Q:
@@ -192,12 +185,12 @@ def _string(field: str, op: str, value: str, case_exact: bool, negated: bool) ->
     if op == "eq":
         if negated:
             return _on(field, {"$ne": value}) if case_exact else _SUPERSET
-        return _on(field, value if case_exact else {"$regex": f"{flag}(^{escape_regex(value)}$)"})
+        return _set_on(field, value if case_exact else regex_equal(value))
     if op in ("co", "sw", "ew"):
         if negated:
             return _SUPERSET  # JumpCloud's search has no negated regex
         start, end = ("^" if op == "sw" else ""), ("$" if op == "ew" else "")
-        return _on(field, {"$regex": f"{flag}{start}{escape_regex(value)}{end}"})
+        return _set_on(field, {"$regex": f"{flag}{start}{escape_regex(value)}{end}"})
     if not case_exact:
         return _SUPERSET  # JumpCloud orders text by code point, not ignoring case
     return _ordered(field, _OPERATOR[op], value, negated)
@@ -210,7 +203,7 @@ def _ordered(field: str, operator: str, value: str, negated: bool, *, text: bool
     """
     if negated:
         return _any([_on(field, {_COMPLEMENT[operator]: value}), _on(field, ABSENT)])
-    return _on(field, {operator: value, "$ne": ""} if text else {operator: value})
+    return _set_on(field, {operator: value, "$ne": ""} if text else {operator: value})
 
 
 def _date(field: str, op: str, moment: datetime, negated: bool) -> _Q:
@@ -226,7 +219,7 @@ def _date(field: str, op: str, moment: datetime, negated: bool) -> _Q:
             return _EVERYONE if negated else _NOBODY
         if negated:
             return _any([_on(field, {"$lt": stamp}), _on(field, {"$gt": stamp}), _on(field, ABSENT)])
-        return _on(field, {"$gte": stamp, "$lte": stamp})
+        return _set_on(field, {"$gte": stamp, "$lte": stamp})
     operator = {
         "gt": "$gt",
         "ge": "$gt" if between else "$gte",
@@ -254,7 +247,7 @@ def _presence(rule: Rule, negated: bool) -> _Q:
 
 
 def _present(fields: tuple[str, ...]) -> _Q:
-    return _any([_on(field, PRESENT) for field in fields])
+    return _any([_set_on(field, PRESENT) for field in fields])
 
 
 def _absent(fields: tuple[str, ...]) -> _Q:
@@ -268,7 +261,8 @@ def _all(parts: list[_Q]) -> _Q:
     bodies = _spliced("and", [part.body for part in parts if part.body is not None])
     if not bodies:
         return _Q("all", exact=exact)
-    return _Q("query", bodies[0] if len(bodies) == 1 else {"and": bodies}, exact)
+    sets = any(part.sets for part in parts)
+    return _Q("query", bodies[0] if len(bodies) == 1 else {"and": bodies}, exact, sets)
 
 
 def _any(parts: list[_Q]) -> _Q:
@@ -279,7 +273,8 @@ def _any(parts: list[_Q]) -> _Q:
     if any(part.kind == "all" for part in parts):
         return _Q("all", exact=exact)
     bodies = _spliced("or", [part.body for part in parts if part.body is not None])
-    return _Q("query", bodies[0] if len(bodies) == 1 else {"or": bodies}, exact)
+    sets = all(part.sets for part in parts)
+    return _Q("query", bodies[0] if len(bodies) == 1 else {"or": bodies}, exact, sets)
 
 
 def _spliced(key: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ ascending, which keeps paging stable (KB-BP: page with `sort=_id`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 
@@ -19,8 +19,8 @@ from scim_proxy.errors import InvalidFilter, InvalidValue
 from scim_proxy.scim.filter_eval import values_of
 from scim_proxy.scim.filter_schema import AttributeInfo, FilterAttributes
 from scim_proxy.scim.filter_syntax import parse_path
-from scim_proxy.translate.search import Rule
 
+_T = TypeVar("_T")
 USER_TIE_BREAK = "_id"
 GROUP_TIE_BREAK = "id"
 # v2 groups: `name`, and `id` for meta.created (an ObjectId starts with its creation second).
@@ -34,11 +34,6 @@ class Sort:
     attribute: AttributeInfo
     descending: bool
     jumpcloud: str
-
-
-def user_sort_fields(rules: Mapping[str, Rule]) -> dict[str, str]:
-    """The JumpCloud field each sortable User attribute is stored in (derived ones are not sortable)."""
-    return {key: rule.fields[0] for key, rule in rules.items() if rule.kind in ("string", "date", "id", "local_part")}
 
 
 def parse_sort(
@@ -75,10 +70,11 @@ def _descending(sort_order: str | None) -> bool:
     return order == "descending"
 
 
-def sort_resources(resources: Sequence[Mapping[str, Any]], sort: Sort) -> list[Mapping[str, Any]]:
-    """`resources` in JumpCloud's order for `sort`: by value, then by id ascending (stable sorts)."""
-    by_id = sorted(resources, key=lambda resource: str(resource.get("id") or ""))
-    return sorted(by_id, key=lambda resource: _jumpcloud_order(resource, sort.attribute), reverse=sort.descending)
+def sort_resources(items: Sequence[_T], sort: Sort, *, resource: Callable[[_T], Mapping[str, Any]]) -> list[_T]:
+    """`items` in JumpCloud's order for `sort`, read off each one's rendered `resource`: by value,
+    then by id ascending (two stable sorts)."""
+    by_id = sorted(items, key=lambda item: str(resource(item).get("id") or ""))
+    return sorted(by_id, key=lambda item: _jumpcloud_order(resource(item), sort.attribute), reverse=sort.descending)
 
 
 def _jumpcloud_order(resource: Mapping[str, Any], attribute: AttributeInfo) -> tuple[int, Any]:

@@ -16,10 +16,10 @@ from scim_proxy.scim.filter_schema import (
     user_filter_attributes,
 )
 from scim_proxy.scim.filter_syntax import parse
-from scim_proxy.scim.schema import CORE_USER, ENTERPRISE_USER, USER_ATTRIBUTES, UserAttribute
+from scim_proxy.scim.schema import CORE_USER, DEFAULT_USER_SCHEMA, ENTERPRISE_USER, UserAttribute, UserSchema
 
 E = ENTERPRISE_USER
-USERS = user_filter_attributes(USER_ATTRIBUTES)
+USERS = user_filter_attributes(DEFAULT_USER_SCHEMA)
 BARBARA: dict[str, Any] = {
     "schemas": [CORE_USER, E],
     "id": "64b0c0ffee0000000000abcd",
@@ -157,8 +157,9 @@ def test_impossible_filters_are_invalid(text: str, message: str) -> None:
 
 def test_table_driven_by_case_exact() -> None:
     """The same filter flips with the attribute table's caseExact, so an admin's row decides it."""
-    exact_rows = [UserAttribute(path="title", field="title", jc_field="jobTitle", case_exact=True)]
-    exact = user_filter_attributes(exact_rows)
+    exact = user_filter_attributes(
+        UserSchema([UserAttribute(path="title", field="title", jc_field="jobTitle", case_exact=True)])
+    )
 
     assert matches('title eq "tour guide"')
     assert not matches('title eq "tour guide"', attributes=exact)

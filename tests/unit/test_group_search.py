@@ -32,8 +32,8 @@ def plan(text: str) -> GroupSearch:
             f'displayName eq "Sales" and members.value eq "{USER_ID}"',
             GroupSearch(name="Sales", needs_members=True),
         ),
-        (f'members eq "{USER_ID}"', GroupSearch(member_id=USER_ID, needs_members=True)),
-        (f'members[value eq "{USER_ID}"]', GroupSearch(member_id=USER_ID, needs_members=True)),
+        (f'members eq "{USER_ID}"', GroupSearch(needs_members=True)),
+        (f'members[value eq "{USER_ID}"]', GroupSearch(needs_members=True)),
         ('externalId eq "x"', GroupSearch()),
         ('displayName sw "Sa"', GroupSearch()),
         ('displayName eq "A" or displayName eq "B"', GroupSearch()),
@@ -48,7 +48,7 @@ def plan(text: str) -> GroupSearch:
     ],
 )
 def test_candidates(text: str, expected: GroupSearch) -> None:
-    """id beats name beats member; values v2 would split or glob, and anything else, scan every group."""
+    """id beats name; values v2 would split or glob, and anything else, scan every group."""
     assert expected == plan(text)
 
 

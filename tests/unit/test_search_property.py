@@ -20,15 +20,15 @@ from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.filter_eval import compile_filter
 from scim_proxy.scim.filter_schema import user_filter_attributes
 from scim_proxy.scim.filter_syntax import parse
-from scim_proxy.scim.schema import ENTERPRISE_USER, USER_ATTRIBUTES
-from scim_proxy.translate.converters import make_scim_converter
-from scim_proxy.translate.search import user_search, user_search_rules
-from scim_proxy.translate.users import to_scim_user
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, ENTERPRISE_USER
+from scim_proxy.translate.render import render_user
+from scim_proxy.translate.search import user_search
+from scim_proxy.translate.search_rules import user_search_rules
+from scim_proxy.translate.users import DEFAULT_MAPPING, to_scim_user
 
-USERS = user_filter_attributes(USER_ATTRIBUTES)
-RULES = user_search_rules(USER_ATTRIBUTES)
+USERS = user_filter_attributes(DEFAULT_USER_SCHEMA)
+RULES = user_search_rules(DEFAULT_MAPPING)
 JC = make_jc_converter()
-SCIM = make_scim_converter()
 IDS = [f"64b0c0ffee00000000000{n:03x}" for n in range(8)]
 WORDS = ["", "ann", "Ann", "ANN.X", "b+o", "bob", "zed", "Zed", "é", "É", "a b"]
 DATES = ["2021-02-12T17:45:42.369Z", "2021-02-12T17:45:42.370Z", "2023-01-01T00:00:00.000Z"]
@@ -123,11 +123,8 @@ filters = st.recursive(
 
 
 def render(record: dict[str, Any]) -> dict[str, Any]:
-    """The resource the proxy shows for a JumpCloud record (web/users.py adds `meta` the same way)."""
-    user = to_scim_user(JC.structure(dict(record), JcUser))
-    resource: dict[str, Any] = SCIM.unstructure(user)
-    resource["meta"] = {"resourceType": "User", "created": user.created, "lastModified": user.last_modified}
-    return resource
+    """The resource the proxy shows for a JumpCloud record."""
+    return render_user(to_scim_user(JC.structure(dict(record), JcUser)), base="https://proxy.test/scim/v2")
 
 
 @settings(max_examples=400, deadline=None)

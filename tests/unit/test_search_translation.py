@@ -9,17 +9,26 @@ import pytest
 from scim_proxy.errors import InvalidFilter
 from scim_proxy.scim.filter_schema import user_filter_attributes
 from scim_proxy.scim.filter_syntax import parse
-from scim_proxy.scim.schema import ENTERPRISE_USER, USER_ATTRIBUTES
-from scim_proxy.translate.search import ABSENT, ACTIVE, INACTIVE, PRESENT, Search, user_search, user_search_rules
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, ENTERPRISE_USER
+from scim_proxy.translate.search import ABSENT, ACTIVE, INACTIVE, PRESENT, Search, user_search
+from scim_proxy.translate.search_rules import user_search_rules
+from scim_proxy.translate.users import DEFAULT_MAPPING, UserMapping
 
 E = ENTERPRISE_USER
-USERS = user_filter_attributes(USER_ATTRIBUTES)
-RULES = user_search_rules(USER_ATTRIBUTES)
+USERS = user_filter_attributes(DEFAULT_USER_SCHEMA)
+RULES = user_search_rules(DEFAULT_MAPPING)
 USER_ID = "64b0c0ffee0000000000abcd"
 
 
 def search(text: str, rules: Any = RULES) -> Search:
     return user_search(parse(text), USERS, rules)
+
+
+def wrapped(query: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The documented shape JumpCloud receives: one `and` (or `or`) property at the top."""
+    if query is None or list(query) in (["and"], ["or"]):
+        return query
+    return {"and": [query]}
 
 
 def ci(pattern: str) -> dict[str, str]:
@@ -50,8 +59,9 @@ def ci(pattern: str) -> dict[str, str]:
         (f'{E}:manager eq "{USER_ID}"', {"manager": USER_ID}),
         (f'{E}:manager.value eq "{USER_ID}"', {"manager": USER_ID}),
         ('emails eq "a@b.co"', {"email": ci(r"(^a\@b\.co$)")}),
-        ('emails[type eq "work"].value eq "a@b.co"', {"and": [{"email": PRESENT}, {"email": ci(r"(^a\@b\.co$)")}]}),
-        ('emails[type eq "work" and value co "@b"]', {"and": [{"email": PRESENT}, {"email": ci(r"\@b")}]}),
+        ('emails[type eq "work"].value eq "a@b.co"', {"email": ci(r"(^a\@b\.co$)")}),
+        ('emails[type eq "work" and value co "@b"]', {"email": ci(r"\@b")}),
+        ('emails[type eq "work"]', {"email": PRESENT}),
         ('emails.type eq "WORK"', {"email": PRESENT}),
         ("emails.primary eq true", {"email": PRESENT}),
         ("not (emails[primary eq true])", {"email": ABSENT}),
@@ -87,7 +97,7 @@ def test_exact_translations(text: str, query: dict[str, Any]) -> None:
     """Each filter JumpCloud can say becomes this exact search, answered in one call."""
     found = search(text)
 
-    assert (query, True, False) == (found.query, found.exact, found.empty)
+    assert (wrapped(query), True, False) == (found.query, found.exact, found.empty)
 
 
 @pytest.mark.parametrize(
@@ -101,13 +111,14 @@ def test_exact_translations(text: str, query: dict[str, Any]) -> None:
         ('not (userName eq "a") and title pr', {"jobTitle": PRESENT}),
         ('userName eq "a" or userName gt "m"', None),
         ('emails[type eq "work" and not (value co "x")]', {"email": PRESENT}),
+        ('emails[not (value eq "x")]', {"email": PRESENT}),
     ],
 )
 def test_superset_translations(text: str, query: dict[str, Any] | None) -> None:
     """What JumpCloud cannot say (a negated regex, case-insensitive order, a derived value) widens to a superset."""
     found = search(text)
 
-    assert (query, False, False) == (found.query, found.exact, found.empty)
+    assert (wrapped(query), False, False) == (found.query, found.exact, found.empty)
 
 
 @pytest.mark.parametrize(
@@ -147,14 +158,16 @@ def test_filters_that_match_everyone(text: str, exact: bool) -> None:
 
 def test_username_from_email_mode_reads_the_local_part_as_a_superset() -> None:
     """With SCIM_PROXY_USERNAME_FROM_EMAIL the userName may be the email, so `eq` searches its local part, inexactly."""
-    rules = user_search_rules(USER_ATTRIBUTES, username_from_email=True)
+    rules = user_search_rules(UserMapping(username_from_email=True))
 
     eq = search('userName eq "First.Last@contoso.com"', rules)
     starts = search('userName sw "F"', rules)
 
-    assert ({"username": ci(r"(^First\.Last$)")}, False) == (eq.query, eq.exact)
+    present = search("userName pr", rules)
+
+    assert (wrapped({"username": ci(r"(^First\.Last$)")}), False) == (eq.query, eq.exact)
     assert (None, False) == (starts.query, starts.exact)
-    assert ({"username": PRESENT}, True) == (search("userName pr", rules).query, search("userName pr", rules).exact)
+    assert (wrapped({"username": PRESENT}), True) == (present.query, present.exact)
 
 
 def test_translation_refuses_what_the_evaluator_refuses() -> None:
@@ -166,4 +179,4 @@ def test_translation_refuses_what_the_evaluator_refuses() -> None:
 
 def test_duplicate_conditions_are_sent_once() -> None:
     """`emails[type eq "work"] and emails[primary eq true]` asks JumpCloud for a set email once."""
-    assert {"email": PRESENT} == search('emails[type eq "work"] and emails[primary eq true]').query
+    assert wrapped({"email": PRESENT}) == search('emails[type eq "work"] and emails[primary eq true]').query

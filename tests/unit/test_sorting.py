@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from devtools.emulator.query import sort_records
 from scim_proxy.errors import InvalidValue
-from scim_proxy.scim.filter_schema import group_filter_attributes, user_filter_attributes
-from scim_proxy.scim.schema import ENTERPRISE_USER, USER_ATTRIBUTES
-from scim_proxy.translate.search import user_search_rules
+from scim_proxy.scim.filter_schema import group_filter_attributes
+from scim_proxy.scim.schema import ENTERPRISE_USER
+from scim_proxy.translate.search_rules import user_tables
 from scim_proxy.translate.sorting import (
     GROUP_SORT_FIELDS,
     GROUP_TIE_BREAK,
@@ -20,11 +20,12 @@ from scim_proxy.translate.sorting import (
     Sort,
     parse_sort,
     sort_resources,
-    user_sort_fields,
 )
+from scim_proxy.translate.users import DEFAULT_MAPPING
 
-USERS = user_filter_attributes(USER_ATTRIBUTES)
-FIELDS = user_sort_fields(user_search_rules(USER_ATTRIBUTES))
+TABLES = user_tables(DEFAULT_MAPPING)
+USERS = TABLES.attributes
+FIELDS = TABLES.sort_fields
 
 
 def user_sort(sort_by: str | None, sort_order: str | None = None) -> Sort | None:
@@ -111,4 +112,4 @@ def test_proxy_sort_matches_jumpcloud_order(names: list[str], descending: bool) 
     assert sort is not None
 
     expected = [r["_id"] for r in sort_records(records, sort.jumpcloud)]
-    assert expected == [r["id"] for r in sort_resources(resources, sort)]
+    assert expected == [r["id"] for r in sort_resources(resources, sort, resource=lambda r: r)]
