@@ -42,16 +42,24 @@ class GroupView:
 
 
 async def find_groups(
-    jc: JumpCloudGroups, params: ListParams, *, auth: Credentials, base: str, scan_limit: int, with_members: bool
+    jc: JumpCloudGroups,
+    params: ListParams,
+    *,
+    auth: Credentials,
+    base: str,
+    scan_limit: int,
+    with_members: bool,
+    lenient: bool = False,
 ) -> tuple[int, list[GroupView]]:
     """A filter and a sort over groups: the total and the page's groups (members read when wanted).
 
     No filter: one list call, sorted by JumpCloud. A filter: its candidates (translate/group_search.py:
     one GET by id, one `name:eq:` lookup, or every group, at most `scan_limit`), their member lists
     when the filter names members (at most MEMBER_READS groups), then the filter evaluated and
-    the sort applied here. Past either bound the answer is 400 tooMany.
+    the sort applied here. Past either bound the answer is 400 tooMany. `lenient` (the root search)
+    reads attributes groups lack as unassigned instead of refusing the filter.
     """
-    attributes = group_filter_attributes()
+    attributes = attrs.evolve(group_filter_attributes(), lenient=lenient)
     sort = parse_sort(
         params.sort_by, params.sort_order, attributes, GROUP_SORT_FIELDS, tie_break=GROUP_TIE_BREAK, separator=","
     )

@@ -43,7 +43,14 @@ class UserPage:
 
 
 async def find_users(
-    jc: JumpCloudUsers, params: ListParams, *, auth: Credentials, mapping: UserMapping, base: str, scan_limit: int
+    jc: JumpCloudUsers,
+    params: ListParams,
+    *,
+    auth: Credentials,
+    mapping: UserMapping,
+    base: str,
+    scan_limit: int,
+    lenient: bool = False,
 ) -> UserPage:
     """A filter and a sort, in the fewest JumpCloud calls; no match is an empty page.
 
@@ -54,9 +61,11 @@ async def find_users(
       whole superset, read in pages of up to SCAN_PAGE, at most `scan_limit` users (400 tooMany
       beyond), evaluated and sorted here.
     Every hit is checked against the filter (`base` renders the resources it reads): JumpCloud's
-    regex may match more than SCIM's `eq` (a trailing newline).
+    regex may match more than SCIM's `eq` (a trailing newline). `lenient` (the root search) reads
+    attributes Users lack as unassigned instead of refusing the filter.
     """
     tables = user_tables(mapping)
+    attributes = attrs.evolve(tables.attributes, lenient=True) if lenient else tables.attributes
     sort = parse_sort(
         params.sort_by, params.sort_order, tables.attributes, tables.sort_fields, tie_break=USER_TIE_BREAK
     )
@@ -68,8 +77,8 @@ async def find_users(
             total=page.total_count, users=tuple(to_scim_user(u, mapping) for u in page.results)[: params.count]
         )
     tree = parse(params.filter)
-    wanted = compile_filter(tree, tables.attributes)
-    search = user_search(tree, tables.attributes, tables.rules)
+    wanted = compile_filter(tree, attributes)
+    search = user_search(tree, attributes, tables.rules)
     if search.empty:
         return UserPage(total=0, users=())
 
@@ -78,7 +87,7 @@ async def find_users(
         rendered = [(u, render_user(u, base=base, schema=mapping.schema)) for u in users]
         return [(u, resource) for u, resource in rendered if wanted(resource)]
 
-    user_id = requested_id(tree, tables.attributes)
+    user_id = requested_id(tree, attributes)
     if user_id is not None:
         hits = matching(await _by_id(jc, user_id, auth))
         return UserPage(total=len(hits), users=tuple(u for u, _ in hits[skip : skip + params.count]))

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from scim_proxy.errors import InvalidFilter
-from scim_proxy.scim.filter_syntax import AttrPath
+from scim_proxy.scim.filter_syntax import And, AttrPath, Filter, Not, Or, ValuePath
 from scim_proxy.scim.schema import CORE_GROUP, CORE_USER, UserAttribute, UserSchema
 
 TYPES = ("string", "boolean", "dateTime", "reference", "integer", "decimal", "complex")
@@ -37,10 +37,16 @@ class AttributeInfo:
     type: str = attrs.field(default="string", validator=attrs.validators.in_(TYPES))
     case_exact: bool = False
     multi_valued: bool = False  # the top-level attribute holds a list (emails, members)
+    known: bool = True  # False: an attribute this resource type lacks, read as unassigned (root search)
 
     @property
     def key(self) -> str:
         return self.path.lower()
+
+
+def _lacking(path: AttrPath | str, *, complex_: bool = False) -> AttributeInfo:
+    """An attribute the resource type does not have: no resource holds a value for it."""
+    return AttributeInfo(path=str(path), top="", type="complex" if complex_ else "string", known=False)
 
 
 @attrs.frozen
@@ -50,10 +56,13 @@ class FilterAttributes:
     core_schema: str
     by_key: Mapping[str, AttributeInfo]
     extensions: tuple[str, ...] = ()
+    lenient: bool = False  # unknown attributes read as unassigned instead of invalidFilter (root search)
 
     def resolve(self, path: AttrPath, *, complex_ok: bool = False) -> AttributeInfo:
         """The attribute `path` names; a complex one stands for its `value` unless `complex_ok` (for `pr`)."""
-        info = self._find(path)
+        info = self.find(path)
+        if info is None and self.lenient:
+            return _lacking(path, complex_=complex_ok)
         if info is None:
             raise InvalidFilter(f"'{path}' is not an attribute JumpCloud keeps, so it cannot be filtered or sorted on")
         if info.type != "complex" or complex_ok:
@@ -73,11 +82,14 @@ class FilterAttributes:
     def resolve_within(self, parent: AttributeInfo, path: AttrPath) -> AttributeInfo:
         """The sub-attribute `path` names inside `parent[...]`."""
         info = self.by_key.get(f"{parent.key}.{path.key}")
+        if info is None and (self.lenient or not parent.known):
+            return _lacking(f"{parent.path}.{path}")
         if info is None:
             raise InvalidFilter(f"'{parent.path}.{path}' is not an attribute JumpCloud keeps; it cannot be filtered on")
         return info
 
-    def _find(self, path: AttrPath) -> AttributeInfo | None:
+    def find(self, path: AttrPath) -> AttributeInfo | None:
+        """The attribute `path` names as written (a complex one as itself), or None."""
         key = path.key.removeprefix(self.core_schema.lower() + ":")
         found = self.by_key.get(key)
         if found is None and path.uri is None:
@@ -163,3 +175,19 @@ def _index(infos: Iterable[AttributeInfo]) -> dict[str, AttributeInfo]:
     for info in infos:
         index.setdefault(info.key, info)  # `name` once, however many of its parts the table has
     return index
+
+
+def unknown_paths(node: Filter, attributes: FilterAttributes, parent: AttributeInfo | None = None) -> set[str]:
+    """The (case-folded) paths in `node` that `attributes` does not know: the root search refuses a
+    filter only for a path no resource type knows."""
+    if isinstance(node, And | Or):
+        return set().union(*(unknown_paths(child, attributes, parent) for child in node.children))
+    if isinstance(node, Not):
+        return unknown_paths(node.child, attributes, parent)
+    if parent is not None:
+        key = f"{parent.key}.{node.path.key}"
+        return set() if key in attributes.by_key else {key}
+    found = attributes.find(node.path)
+    if found is None:
+        return {node.path.key}
+    return unknown_paths(node.filter, attributes, found) if isinstance(node, ValuePath) else set()

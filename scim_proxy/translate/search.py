@@ -107,8 +107,10 @@ class _Translator:
             return _all(parts) if isinstance(node, And) != negated else _any(parts)
         if isinstance(node, ValuePath):
             outer = self._attributes.resolve_parent(node.path)
-            rule = self._rules.get(outer.key, Rule("derived"))
             inner = self.translate(node.filter, negated=negated, parent=outer)
+            if not outer.known:  # an attribute this resource type lacks: never set
+                return _EVERYONE if negated else _NOBODY
+            rule = self._rules.get(outer.key, Rule("derived"))
             if rule.kind != "complex":
                 return _SUPERSET
             # JumpCloud holds at most one value of each complex attribute we map, so
@@ -121,7 +123,7 @@ class _Translator:
             info = self._attributes.resolve_within(parent, node.path)
         else:
             info = self._attributes.resolve(node.path, complex_ok=isinstance(node, Present))
-        rule = self._rules.get(info.key, Rule("derived"))
+        rule = self._rules.get(info.key, Rule("derived")) if info.known else Rule("absent")
         if isinstance(node, Present):
             return _presence(rule, negated)
         value = comparand(info, node)  # raises InvalidFilter for an ill-typed value
@@ -134,6 +136,8 @@ class _Translator:
 
 
 def _compare(rule: Rule, info: AttributeInfo, op: str, value: Comparand, negated: bool, *, within: bool) -> _Q:
+    if rule.kind == "absent":
+        return _EVERYONE if negated else _NOBODY
     if rule.kind == "constant":
         # The same value whenever the attribute is set: inside `attr[...]` (the value path adds
         # "attr is set") the test is simply true or false; alone, it is "attr is set" or nothing.
@@ -239,6 +243,8 @@ def _id(op: str, value: str, negated: bool) -> _Q:
 
 
 def _presence(rule: Rule, negated: bool) -> _Q:
+    if rule.kind == "absent":
+        return _EVERYONE if negated else _NOBODY
     if rule.kind in ("id", "active"):
         return _NOBODY if negated else _EVERYONE  # always set
     if not rule.fields or rule.kind == "derived":

@@ -21,7 +21,8 @@ class Rule:
 
     kind: "string" (a stored field), "id" (`_id`), "date" (`created`), "active", "constant" (the
     same value whenever `fields` are set), "complex" (present when any of `fields` is),
-    "local_part" (userName read from the email) or "derived" (not searchable: superset).
+    "local_part" (userName read from the email), "derived" (not searchable: superset) or
+    "absent" (an attribute Users lack, in a root search: never set).
     """
 
     kind: str

@@ -53,7 +53,9 @@ async def _list(request: Request, params: ListParams) -> Response:
     return list_response(total, params.start_index, resources)
 
 
-async def group_listing(request: Request, params: ListParams) -> tuple[int, list[dict[str, Any]]]:
+async def group_listing(
+    request: Request, params: ListParams, *, lenient: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
     """The total and the page's rendered groups for `params` (also used by the root `/.search`)."""
     base = scim_base(request)
     total, views = await provision.find_groups(
@@ -62,6 +64,7 @@ async def group_listing(request: Request, params: ListParams) -> tuple[int, list
         auth=credentials_from(request),
         base=base,
         scan_limit=settings_from(request).filter_scan_limit,
+        lenient=lenient,
         with_members=_wants_members(params),
     )
     return total, [_render(view, base, params) for view in views]

@@ -2,29 +2,37 @@
 
 Results are the users matching the filter followed by the groups matching it (when groups
 are served), paged across both: `startIndex` and `count` count the concatenation and
-`totalResults` is the sum. A filter naming an attribute only one resource type has selects
-nothing of the other (the RFC leaves this to the provider); one naming an attribute neither
-has is invalidFilter. `sortBy` is refused: users and groups share no sortable attribute
-JumpCloud stores, so no order across both exists; sort within /Users/.search or /Groups/.search.
+`totalResults` is the sum. An attribute one resource type lacks reads as unassigned for it
+(`userName sw "a" or displayName sw "S"` finds users by either and groups by displayName);
+an attribute no type has is invalidFilter, naming it. `sortBy` is refused: users and groups
+share no sortable attribute JumpCloud stores, so there is no order across both; sort within
+/Users/.search or /Groups/.search.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Protocol
 
 import attrs
 from starlette.requests import Request
 from starlette.responses import Response
 
 from scim_proxy.errors import InvalidFilter, InvalidSyntax, InvalidValue
+from scim_proxy.scim.filter_schema import FilterAttributes, group_filter_attributes, unknown_paths
+from scim_proxy.scim.filter_syntax import parse
 from scim_proxy.scim.listing import ListParams, list_params
+from scim_proxy.translate.search_rules import user_tables
 from scim_proxy.web.groups import group_listing
-from scim_proxy.web.requests import read_json, settings_from
+from scim_proxy.web.requests import read_json, settings_from, user_mapping_from
 from scim_proxy.web.responses import list_response
 from scim_proxy.web.users import user_listing
 
-Listing = Callable[[Request, ListParams], Awaitable[tuple[int, list[dict[str, Any]]]]]
+
+class Listing(Protocol):
+    def __call__(
+        self, request: Request, params: ListParams, *, lenient: bool = False
+    ) -> Awaitable[tuple[int, list[dict[str, Any]]]]: ...
 
 
 async def search_all(request: Request) -> Response:
@@ -35,22 +43,23 @@ async def search_all(request: Request) -> Response:
     params = list_params(body)
     if params.sort_by is not None:
         raise InvalidValue("sortBy is not supported across resource types; use /Users/.search or /Groups/.search")
-    listings: list[Listing] = [user_listing]
+    types: list[tuple[Listing, FilterAttributes]] = [(user_listing, user_tables(user_mapping_from(request)).attributes)]
     if settings_from(request).groups_enabled:
-        listings.append(group_listing)
+        types.append((group_listing, group_filter_attributes()))
+    lacking = [_lacking(params.filter, attributes) for _, attributes in types]
+    nowhere = set.intersection(*lacking)
+    if nowhere:
+        raise InvalidFilter(f"'{min(nowhere)}' is not an attribute of any resource type JumpCloud keeps")
     total = 0
     resources: list[dict[str, Any]] = []
-    refusals: list[InvalidFilter] = []
-    for listing in listings:
+    for (listing, _), missing in zip(types, lacking, strict=True):
         skip = max(0, params.start_index - 1 - total)  # how far into this type's results the page starts
         wanted = attrs.evolve(params, start_index=skip + 1, count=params.count - len(resources))
-        try:
-            found, page = await listing(request, wanted)
-        except InvalidFilter as exc:
-            refusals.append(exc)
-            continue
+        found, page = await listing(request, wanted, lenient=bool(missing))
         total += found
         resources.extend(page)
-    if len(refusals) == len(listings):
-        raise refusals[0]
     return list_response(total, params.start_index, resources)
+
+
+def _lacking(text: str | None, attributes: FilterAttributes) -> set[str]:
+    return set() if text is None else unknown_paths(parse(text), attributes)

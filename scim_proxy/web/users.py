@@ -49,7 +49,9 @@ async def _list(request: Request, params: ListParams) -> Response:
     return list_response(total, params.start_index, resources)
 
 
-async def user_listing(request: Request, params: ListParams) -> tuple[int, list[dict[str, Any]]]:
+async def user_listing(
+    request: Request, params: ListParams, *, lenient: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
     """The total and the page's rendered users for `params` (also used by the root `/.search`)."""
     mapping = user_mapping_from(request)
     base = scim_base(request)
@@ -60,6 +62,7 @@ async def user_listing(request: Request, params: ListParams) -> tuple[int, list[
         mapping=mapping,
         base=base,
         scan_limit=settings_from(request).filter_scan_limit,
+        lenient=lenient,
     )
     rendered = (render_user(u, base=base, schema=mapping.schema) for u in page.users)
     return page.total, [project(r, attributes=params.attributes, excluded=params.excluded) for r in rendered]
