@@ -1,113 +1,17 @@
-"""Every filter operator and combination, sortBy/sortOrder and the search endpoints, end to end.
+"""Every filter operator and combination on /Users, sortBy/sortOrder and /Users/.search, end to end.
 
-The proxy and the JumpCloud emulator run on loopback sockets; five users and four groups are
-seeded in JumpCloud directly, with creation times one per period so `meta.created` filters have
-something to tell apart. Each case states the users it must find and the JumpCloud calls it may
-spend, counted by the emulator.
+The proxy and the JumpCloud emulator run on loopback sockets around the seeded world of
+filter_world.py. Each case states the users it must find and the JumpCloud calls it may spend,
+counted by the emulator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from typing import Any
-
-import attrs
-import httpx
 import pytest
 
-from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
-from devtools.servers import serve_in_thread
-from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app
+from .filter_world import CREATED, SEARCH, USER_ROUTES, E, World, jumpcloud_calls, listed, world_fixture
 
-E = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-USER_ROUTES = ("search_users", "list_users", "get_user")
-GROUP_ROUTES = ("list_groups", "get_group", "list_group_members")
-CREATED = {
-    "bjensen": datetime(2021, 1, 1, tzinfo=UTC),
-    "jsmith": datetime(2021, 6, 1, tzinfo=UTC),
-    "Omalley": datetime(2022, 1, 1, tzinfo=UTC),
-    "a.b": datetime(2023, 1, 1, tzinfo=UTC),
-    "zed": datetime(2024, 1, 1, tzinfo=UTC),
-}
-
-
-@attrs.frozen
-class World:
-    """The servers, clients for both proxies (the second reads at most 3 users for a filter), and the seeded ids."""
-
-    emulator: EmulatorState
-    scim: httpx.Client
-    narrow: httpx.Client
-    ids: dict[str, str]
-
-
-def _seed(emulator: EmulatorState, now: list[datetime]) -> dict[str, str]:
-    ids: dict[str, str] = {}
-
-    def user(name: str, **fields: Any) -> None:
-        now[0] = CREATED[name]
-        ids[name] = emulator.create_user({"username": name, **fields})["_id"]
-
-    user("bjensen", email="bjensen@example.com", firstname="Barbara", lastname="Jensen", jobTitle="Tour Guide",
-         department="Sales", external_dn="B-1")  # fmt: skip
-    user("jsmith", email="jsmith@example.org", firstname="John", lastname="Smith", department="Sales",
-         state="SUSPENDED")  # fmt: skip
-    user("Omalley", email="omalley@example.com", firstname="Kate", lastname="Employee", jobTitle="Engineer",
-         department="R&D", external_dn="C-3", manager=ids["bjensen"])  # fmt: skip
-    user("a.b", email="a.b+tag@example.org", firstname="Al", lastname="Employee", jobTitle="Engineer",
-         external_dn="a-4", state="STAGED")  # fmt: skip
-    user("zed", email="zed@example.net")
-    now[0] = datetime(2024, 6, 1, tzinfo=UTC)
-    for name, external, members in (
-        ("Sales", "g-1", ("bjensen", "jsmith")),
-        ("Sales EMEA, North", "g-2", ("Omalley",)),
-        ("R&D*", "g-3", ()),
-        ("ops", "g-4", ("zed",)),
-    ):
-        group = emulator.create_group({"name": name, "description": f"scimExternalId={external}"})
-        ids[name] = group["id"]
-        for member in members:
-            emulator.add_member(group["id"], ids[member])
-    return ids
-
-
-@pytest.fixture(name="world", scope="module")
-def _world() -> Iterator[World]:
-    """One emulator with the seeded users and groups, a default proxy and a narrow one, on loopback."""
-    now = [datetime(2020, 1, 1, tzinfo=UTC)]
-    emulator_app = create_emulator_app(EmulatorConfig(clock=lambda: now[0]))
-    emulator: EmulatorState = emulator_app.state.emulator
-    ids = _seed(emulator, now)
-    headers = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
-    with serve_in_thread(emulator_app) as jc_url:
-        default = create_app(Settings(jumpcloud_url=jc_url, retry_attempts=1))
-        narrow = create_app(Settings(jumpcloud_url=jc_url, retry_attempts=1, filter_scan_limit=3))
-        with (
-            serve_in_thread(default) as url,
-            serve_in_thread(narrow) as narrow_url,
-            httpx.Client(base_url=f"{url}/scim/v2", headers=headers, timeout=10) as scim,
-            httpx.Client(base_url=f"{narrow_url}/scim/v2", headers=headers, timeout=10) as narrow_client,
-        ):
-            yield World(emulator, scim, narrow_client, ids)
-
-
-def _calls(emulator: EmulatorState, routes: tuple[str, ...]) -> int:
-    return sum(emulator.calls(route) for route in routes)
-
-
-def listed(
-    world: World, path: str = "/Users", *, routes: tuple[str, ...] = USER_ROUTES, **params: Any
-) -> tuple[list[str], int, dict[str, Any]]:
-    """(userNames or displayNames in answer order, JumpCloud calls spent, the body) for one GET."""
-    before = _calls(world.emulator, routes)
-    resp = world.scim.get(path, params=params)
-    assert 200 == resp.status_code, resp.text
-    body = resp.json()
-    names = [r.get("userName") or r.get("displayName") for r in body["Resources"]]
-    return names, _calls(world.emulator, routes) - before, body
+__all__ = ["world_fixture"]  # the module-scoped `world` fixture, used by the tests below
 
 
 @pytest.mark.parametrize(
@@ -263,77 +167,9 @@ def test_superset_past_the_scan_limit_is_too_many(world: World) -> None:
 )
 def test_bad_filters_and_sorts_are_400_without_a_call(world: World, params: dict[str, str], scim_type: str) -> None:
     """What the proxy cannot answer exactly is refused before anything reaches JumpCloud."""
-    before = _calls(world.emulator, USER_ROUTES)
+    before = jumpcloud_calls(world.emulator, USER_ROUTES)
 
     resp = world.scim.get("/Users", params=params)
 
     assert (400, scim_type) == (resp.status_code, resp.json()["scimType"])
-    assert before == _calls(world.emulator, USER_ROUTES)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected", "calls"),
-    [
-        ('displayName eq "Sales"', ["Sales"], 1),
-        ('displayName eq "Sales EMEA, North"', ["Sales EMEA, North"], 1),  # never a v2 filter value: a scan
-        ('displayName eq "R&D*"', ["R&D*"], 1),
-        ('displayName sw "sales"', ["Sales", "Sales EMEA, North"], 1),
-        ('not (displayName co "sales")', ["R&D*", "ops"], 1),
-        ('externalId eq "g-4"', ["ops"], 1),
-        ('externalId eq "G-4"', [], 1),
-        ("meta.created gt 2024-05-01T00:00:00Z", ["Sales", "Sales EMEA, North", "R&D*", "ops"], 1),
-    ],
-)
-def test_group_filters(world: World, text: str, expected: list[str], calls: int) -> None:
-    """/Groups filters find exactly the groups RFC 7644 says; members excluded, no member list is read."""
-    names, spent, _ = listed(world, "/Groups", routes=GROUP_ROUTES, filter=text, excludedAttributes="members")
-
-    assert (expected, calls) == (names, spent)
-
-
-def test_group_membership_filters(world: World) -> None:
-    """`members` filters read member lists: of the one group named, or of every group when none is."""
-    sales, zed = world.ids["Sales"], world.ids["zed"]
-
-    check = listed(world, "/Groups", routes=GROUP_ROUTES, filter=f'id eq "{sales}" and members eq "{zed}"')
-    holding = listed(world, "/Groups", routes=GROUP_ROUTES, filter=f'members[value eq "{zed}"]', attributes="id")
-
-    assert ([], 2) == check[:2]  # the group, then its members
-    assert 1 == holding[2]["totalResults"]
-    assert world.ids["ops"] == holding[2]["Resources"][0]["id"]
-    assert 1 + 4 == holding[1]  # the group list, then each group's members
-
-
-def test_group_sorting_and_groups_search(world: World) -> None:
-    """sortBy=displayName sorts in JumpCloud; POST /Groups/.search filters and sorts the same way."""
-    unfiltered, spent, _ = listed(
-        world, "/Groups", routes=GROUP_ROUTES, sortBy="displayName", excludedAttributes="members"
-    )
-    searched = world.scim.post(
-        "/Groups/.search",
-        json={
-            "filter": 'displayName co "a"',
-            "sortBy": "displayName",
-            "sortOrder": "descending",
-            "excludedAttributes": ["members"],
-        },
-    )
-
-    assert (["R&D*", "Sales", "Sales EMEA, North", "ops"], 1) == (unfiltered, spent)
-    assert ["Sales EMEA, North", "Sales"] == [g["displayName"] for g in searched.json()["Resources"]]
-
-
-def test_root_search_spans_users_and_groups(world: World) -> None:
-    """POST /.search pages across users then groups; an attribute one type lacks is unassigned for it."""
-    body = {"schemas": [SEARCH], "filter": 'userName sw "a" or displayName sw "S"', "attributes": ["id"]}
-
-    everything = world.scim.post("/.search", json=body).json()
-    second_page = world.scim.post("/.search", json={**body, "startIndex": 2, "count": 1}).json()
-    nowhere = world.scim.post("/.search", json={"filter": 'nickName eq "x"'})
-    sorted_root = world.scim.post("/.search", json={"sortBy": "userName"})
-
-    ids = [r["id"] for r in everything["Resources"]]
-    assert [world.ids["a.b"], world.ids["Sales"], world.ids["Sales EMEA, North"]] == ids
-    assert (3, [world.ids["Sales"]]) == (second_page["totalResults"], [r["id"] for r in second_page["Resources"]])
-    assert (400, "invalidFilter") == (nowhere.status_code, nowhere.json()["scimType"])
-    assert (400, "invalidValue") == (sorted_root.status_code, sorted_root.json()["scimType"])
+    assert before == jumpcloud_calls(world.emulator, USER_ROUTES)
