@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run emulator demo test lint fmt typecheck check bench soak fuzz contract-live clean
+.PHONY: install run emulator demo test lint fmt typecheck check bench soak fuzz contract-live clean promtool rules rules-test
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,25 +33,40 @@ emulator: $(STAMP) ## the in-memory JumpCloud emulator on 127.0.0.1:8090
 demo: $(STAMP) ## emulator + proxy on loopback, an Entra-like cycle, a summary
 	$(RUN) python -m devtools.demo
 
-test: $(STAMP) ## the whole suite (unit, e2e over loopback, conformance, contract)
+test: $(STAMP) promtool ## the whole suite (unit, e2e over loopback, conformance, contract, alert rules via promtool)
 	$(RUN) pytest
 
 lint: $(STAMP)
-	$(RUN) ruff check scim_proxy devtools tests bench
-	$(RUN) ruff format --check scim_proxy devtools tests bench
+	$(RUN) ruff check scim_proxy devtools tests bench deploy
+	$(RUN) ruff format --check scim_proxy devtools tests bench deploy
+	$(RUN) lint-imports
 
 fmt: $(STAMP)
-	$(RUN) ruff format scim_proxy devtools tests bench
-	$(RUN) ruff check --fix scim_proxy devtools tests bench
+	$(RUN) ruff format scim_proxy devtools tests bench deploy
+	$(RUN) ruff check --fix scim_proxy devtools tests bench deploy
 
 typecheck: $(STAMP)
 	$(RUN) mypy
+	$(RUN) mypy deploy/prometheus/make_prometheusrule.py
 
 check: lint typecheck test
 
-contract-live: $(STAMP) ## the JumpCloud contract suite against a real test org (needs JUMPCLOUD_LIVE_API_KEY)
+contract-live: $(STAMP) ## the JumpCloud contract suite against a real test org (needs JUMPCLOUD_LIVE_API_KEY); writes contract-report.{json,md}
 	@test -n "$$JUMPCLOUD_LIVE_API_KEY" || { echo "make contract-live needs JUMPCLOUD_LIVE_API_KEY: an admin key of a test org, never production (docs/jumpcloud-assumptions.md)" >&2; exit 2; }
-	$(RUN) pytest tests/contract -m live -p no:randomly -v -rs
+	JUMPCLOUD_CONTRACT_REPORT_DIR=$${JUMPCLOUD_CONTRACT_REPORT_DIR:-.} $(RUN) pytest tests/contract -m live -p no:randomly -p no:cacheprovider -v -rs
+
+promtool: ## promtool into .tools/bin from Debian's prometheus package (a message, not a failure, without apt)
+	@sh deploy/prometheus/install-promtool.sh
+
+rules: $(STAMP) ## regenerate the PrometheusRule manifest from deploy/prometheus/scim-proxy.rules.yml
+	$(RUN) python deploy/prometheus/make_prometheusrule.py
+
+rules-test: $(STAMP) ## promtool checks and unit-tests the alert rules; the PrometheusRule is up to date
+	@sh deploy/prometheus/install-promtool.sh --require
+	@promtool=$$(test -x $(TOOLS)/bin/promtool && echo $(TOOLS)/bin/promtool || command -v promtool); \
+	set -x; $$promtool check rules deploy/prometheus/scim-proxy.rules.yml && \
+	$$promtool test rules deploy/prometheus/tests/*.test.yml
+	$(RUN) python deploy/prometheus/make_prometheusrule.py --check
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

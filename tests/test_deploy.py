@@ -1,7 +1,9 @@
 """Offline checks of deploy/: schemas, ports, probes, setting names and hardening agree with the app.
 
 Nothing here needs Docker, a cluster or the network: manifests are validated against the schemas bundled
-with kubernetes-validate, and the Dockerfile and compose file are read as text / YAML.
+with kubernetes-validate, and the Dockerfile and compose file are read as text / YAML. These tests read
+the manifest files of the kustomize base and overlays; tests/deploy/test_kustomize.py renders the
+overlays and checks the Prometheus Operator objects, which kubernetes-validate does not know.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from scim_proxy.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 K8S = DEPLOY / "kubernetes"
+# Custom resources of the Prometheus Operator: validated in tests/deploy/test_kustomize.py instead.
+OPERATOR_KINDS = {"ServiceMonitor", "PrometheusRule"}
 K8S_VERSION = "1.37.0"
 APP_NAME = "scim-proxy"
 HEALTH_PATHS = {"liveness": "/healthz", "readiness": "/readyz"}
@@ -32,7 +36,16 @@ ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - the value containers must set, compar
 
 
 def _manifest_files() -> list[Path]:
-    return sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+    """Every manifest of built-in kinds in the base and the overlays (kustomizations and operator objects aside)."""
+    return sorted(p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml" and not _operator_manifest(p))
+
+
+def _operator_manifest(path: Path) -> bool:
+    return any(doc and doc["kind"] in OPERATOR_KINDS for doc in yaml.safe_load_all(path.read_text()))
+
+
+def _kustomizations() -> list[Path]:
+    return sorted(K8S.rglob("kustomization.yaml"))
 
 
 def _documents() -> list[tuple[Path, dict[str, Any]]]:
@@ -132,7 +145,7 @@ def _prestop_seconds() -> int:
 # 1. Schemas ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", _manifest_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _manifest_files(), ids=lambda p: str(p.relative_to(K8S)))
 def test_manifest_validates_against_kubernetes_schema(path: Path) -> None:
     """Every document in every manifest validates strictly against the bundled Kubernetes schema."""
     docs = [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
@@ -141,11 +154,18 @@ def test_manifest_validates_against_kubernetes_schema(path: Path) -> None:
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
 
-def test_kustomization_lists_every_manifest() -> None:
-    """kustomization.yaml applies exactly the manifest files in deploy/kubernetes, in namespace scim-proxy."""
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    assert sorted(kustomization["resources"]) == [p.name for p in _manifest_files()]
-    assert kustomization["namespace"] == APP_NAME
+def test_kustomizations_list_every_manifest() -> None:
+    """Each kustomization applies exactly the manifests beside it; overlays build on the base (namespace scim-proxy)."""
+    assert [K8S / "base", K8S / "overlays" / "minimal", K8S / "overlays" / "production"] == [
+        p.parent for p in _kustomizations()
+    ]
+    for path in _kustomizations():
+        resources = yaml.safe_load(path.read_text())["resources"]
+        beside = sorted(p.name for p in path.parent.glob("*.yaml") if p.name != "kustomization.yaml")
+        assert beside == sorted(r for r in resources if not r.startswith("..")), path
+        if path.parent.name != "base":
+            assert "../../base" in resources, path
+    assert yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())["namespace"] == APP_NAME
 
 
 def test_labels_and_namespace_are_consistent() -> None:
@@ -170,7 +190,8 @@ def test_labels_and_namespace_are_consistent() -> None:
 def test_no_secret_objects() -> None:
     """The manifests hold no Secret: the JumpCloud key arrives on every request, the proxy stores none."""
     assert not [path.name for path, doc in _documents() if doc["kind"] == "Secret"]
-    assert "secretGenerator" not in yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    for path in _kustomizations():
+        assert "secretGenerator" not in yaml.safe_load(path.read_text()), path
 
 
 # 2. Ports -----------------------------------------------------------------------------------------------
@@ -246,7 +267,7 @@ def test_app_serves_the_probe_and_ingress_paths() -> None:
 def _used_env_names() -> dict[str, set[str]]:
     container = _container()
     deployment_names = {e["name"] for e in container.get("env", [])}
-    deployment_names |= set(ENV_NAME.findall((K8S / "deployment.yaml").read_text()))
+    deployment_names |= set(ENV_NAME.findall((K8S / "base" / "deployment.yaml").read_text()))
     return {
         "configmap": set(_configmap_data()),
         "deployment": deployment_names,

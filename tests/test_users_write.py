@@ -360,6 +360,7 @@ async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, 
         "email": "jdoe@example.com",
         "firstname": "",
         "lastname": "",
+        "middlename": "",
         "displayname": "",
         "jobTitle": "Lead",
         "location": "",
@@ -388,3 +389,29 @@ async def test_delete_unknown_user_is_404(client: httpx.AsyncClient, jc: respx.R
     jc.delete(f"/api/systemusers/{USER_ID}").respond(404, json={"message": "Not Found"})
 
     assert 404 == (await client.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)).status_code
+
+
+async def test_middle_name_is_one_table_row_end_to_end(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """name.middleName (one row of the table) is sent as JumpCloud's middlename on create and PATCH,
+    read back under `name`, filtered on, and advertised by /Schemas."""
+    created = jc.post("/api/systemusers").respond(200, json=jc_user(middlename="Quinn"))
+    patched = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(middlename="Q."))
+    search = jc.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
+    body = {**ENTRA_CREATE, "name": {"givenName": "Jane", "middleName": "Quinn", "familyName": "Doe"}}
+
+    create = await client.post("/scim/v2/Users", json=body, headers=AUTH)
+    patch = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "Replace", "value": {"name.middleName": "Q."}}]},
+    )
+    listed = await client.get("/scim/v2/Users", params={"filter": 'name.middleName eq "Q."'}, headers=AUTH)
+    schema = await client.get("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", headers=AUTH)
+
+    assert (201, 200, 200) == (create.status_code, patch.status_code, listed.status_code)
+    assert "Quinn" == sent_json(created)["middlename"]
+    assert {"middlename": "Q."} == sent_json(patched)
+    assert [{"middlename": {"$regex": r"(?i)(^Q\.$)"}}] == sent_json(search)["filter"]["and"]
+    assert ("Quinn", "Q.") == (create.json()["name"]["middleName"], patch.json()["name"]["middleName"])
+    name = next(a for a in schema.json()["attributes"] if a["name"] == "name")
+    assert "middleName" in [sub["name"] for sub in name["subAttributes"]]

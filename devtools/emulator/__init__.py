@@ -9,15 +9,18 @@ from devtools.emulator.app import ROUTE_NAMES, create_emulator_app
 from devtools.emulator.config import DEFAULT_API_KEY, DEFAULT_ORG_ID, EmulatorConfig, FaultRule, Faults
 from devtools.emulator.errors import JcError
 from devtools.emulator.state import EmulatorState
+from devtools.emulator.wording import WORDINGS, Wording
 
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_ORG_ID",
     "ROUTE_NAMES",
+    "WORDINGS",
     "EmulatorConfig",
     "EmulatorState",
     "FaultRule",
     "Faults",
     "JcError",
+    "Wording",
     "create_emulator_app",
 ]

@@ -8,6 +8,8 @@ from typing import Literal
 
 import attrs
 
+from devtools.emulator.wording import WORDINGS, Wording
+
 DEFAULT_API_KEY = "test-api-key"  # the emulator's well-known test key, not a secret
 DEFAULT_ORG_ID = "5f0c0ffee0c0ffee0c0ffee0"
 USER_STATES = ("STAGED", "ACTIVATED", "SUSPENDED")
@@ -94,6 +96,8 @@ class EmulatorConfig:
       `x-org-id` naming one of them. Each org has its own users and groups.
     - `default_state`: the org setting `newSystemUserStateDefaults.manualEntry`.
     - `clock`: the source of `created` timestamps and ObjectId times (inject for determinism).
+    - `wording`: how error bodies are worded: `register` (docs/jumpcloud-assumptions.md) or
+      `alternative` (a second stand-in's; see `devtools.emulator.wording`).
     """
 
     api_keys: frozenset[str] = attrs.field(default=frozenset({DEFAULT_API_KEY}), converter=_key_set)
@@ -104,3 +108,4 @@ class EmulatorConfig:
     )
     faults: Faults = NO_FAULTS
     clock: Callable[[], datetime] = _utc_now
+    wording: Wording = attrs.field(default="register", validator=attrs.validators.in_(WORDINGS))

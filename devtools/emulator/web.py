@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from devtools.emulator.errors import BadRequest, JcError, Unauthorized
 from devtools.emulator.state import EmulatorState
 from devtools.emulator.store import OrgStore
+from devtools.emulator.wording import error_body
 
 BAD_KEY = "Unauthorized: api key user not found"
 NO_ORG = "Unauthorized: no organization selected"
@@ -69,13 +70,17 @@ def header_is_true(request: Request, name: str) -> bool:
 async def jc_error_handler(request: Request, exc: Exception) -> Response:
     """A JcError as its JumpCloud-shaped body."""
     assert isinstance(exc, JcError)
-    return JcResponse(exc.body(), status_code=exc.status)
+    wording = emulator_of(request).config.wording
+    body = error_body(wording, status=exc.status, register_body=exc.body(), message=exc.message)
+    return JcResponse(body, status_code=exc.status)
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """Starlette's own 404/405 (no such route or method) in the `{"message": ...}` shape."""
     assert isinstance(exc, HTTPException)
-    return JcResponse({"message": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    wording = emulator_of(request).config.wording
+    body = error_body(wording, status=exc.status_code, register_body={"message": exc.detail}, message=exc.detail)
+    return JcResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:

@@ -16,7 +16,7 @@ from scim_proxy.errors import Conflict, InvalidValue, NotFound, ProxyError, Thro
 from scim_proxy.jumpcloud import budget, decode
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.models import Credentials, GroupPage, JcGroup
-from scim_proxy.translate.group_search import v2_literal
+from scim_proxy.jumpcloud.v2_filter import v2_literal
 
 PAGE = 100  # the most a v2 list returns per call
 _BASE = "/api/v2/usergroups"

@@ -18,6 +18,7 @@ import structlog
 from scim_proxy.errors import Conflict, NotFound, TooMany, UpstreamUnavailable
 from scim_proxy.jumpcloud.groups import PAGE, JumpCloudGroups, member_failure_error
 from scim_proxy.jumpcloud.models import Credentials, JcGroup
+from scim_proxy.jumpcloud.v2_filter import v2_literal
 from scim_proxy.scim.filter_eval import compile_filter
 from scim_proxy.scim.filter_schema import group_filter_attributes
 from scim_proxy.scim.filter_syntax import parse
@@ -25,7 +26,7 @@ from scim_proxy.scim.group_patch import GroupPatch
 from scim_proxy.scim.groups import GroupInput
 from scim_proxy.scim.listing import ListParams
 from scim_proxy.translate import groups as translate
-from scim_proxy.translate.group_search import GroupSearch, group_search, v2_literal
+from scim_proxy.translate.group_search import GroupSearch, group_search
 from scim_proxy.translate.groups import to_scim_group
 from scim_proxy.translate.sorting import GROUP_SORT_FIELDS, GROUP_TIE_BREAK, parse_sort, sort_resources
 

@@ -19,14 +19,9 @@ from __future__ import annotations
 import attrs
 
 from scim_proxy.ids import object_id
+from scim_proxy.jumpcloud.v2_filter import v2_literal
 from scim_proxy.scim.filter_schema import FilterAttributes
 from scim_proxy.scim.filter_syntax import And, Compare, Filter, Not, Or, Present, ValuePath
-
-
-def v2_literal(value: str) -> bool:
-    """Whether `value` reaches JumpCloud as itself in a v2 `filter`: the spec's array splits on ',' and
-    values "support wild cards" ('*'), so a value holding either would mean something else (JC-82)."""
-    return "," not in value and "*" not in value
 
 
 @attrs.frozen(kw_only=True)

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from .conftest import live_requested
-from .support import Owned, Target, UnsafeRequest, cleanup, email_of, guarded_client
+from .guard import Owned, UnsafeRequest, cleanup, guarded_client
+from .support import Target, email_of
 
 
 @pytest.fixture(name="foreign")

@@ -137,6 +137,7 @@ def test_replace_body_clears_what_is_absent() -> None:
         "username": "jdoe",
         "firstname": "",
         "lastname": "",
+        "middlename": "",
         "displayname": "",
         "email": "jdoe@example.com",
         "jobTitle": "T",

@@ -155,7 +155,7 @@ def test_active_spellings(value: Any, expected: bool) -> None:
         ({"op": "remove", "path": "manager", "value": [{"value": MANAGER_ID}]}, {"manager": None}),
         ({"op": "remove", "path": "externalId"}, {"external_id": None}),
         ({"op": "remove", "path": "active"}, {}),
-        ({"op": "remove", "path": "name"}, {"given_name": None, "family_name": None}),
+        ({"op": "remove", "path": "name"}, {"given_name": None, "family_name": None, "middle_name": None}),
         (
             {"op": "remove", "path": E},
             {

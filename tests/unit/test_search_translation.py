@@ -52,7 +52,7 @@ def ci(pattern: str) -> dict[str, str]:
         ("not (title pr)", {"jobTitle": ABSENT}),
         ("title eq null", {"jobTitle": ABSENT}),
         ("title ne null", {"jobTitle": PRESENT}),
-        ("name pr", {"or": [{"firstname": PRESENT}, {"lastname": PRESENT}]}),
+        ("name pr", {"or": [{"firstname": PRESENT}, {"lastname": PRESENT}, {"middlename": PRESENT}]}),
         ('name.familyName eq "O\'Hara"', {"lastname": ci(r"(^O\'Hara$)")}),
         (f'{E}:department eq "R&D"', {"department": ci(r"(^R\&D$)")}),
         ('department eq "R&D"', {"department": ci(r"(^R\&D$)")}),
