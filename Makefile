@@ -33,8 +33,8 @@ emulator: $(STAMP) ## the in-memory JumpCloud emulator on 127.0.0.1:8090
 demo: $(STAMP) ## emulator + proxy on loopback, an Entra-like cycle, a summary
 	$(RUN) python -m devtools.demo
 
-test: $(STAMP) promtool ## the whole suite (unit, e2e over loopback, conformance, contract, alert rules via promtool)
-	$(RUN) pytest
+test: $(STAMP) promtool ## the whole suite (alert rules via promtool too) in random order (pytest-randomly; a failure prints the seed); PYTEST_ARGS to add options
+	$(RUN) pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(RUN) ruff check scim_proxy devtools tests bench deploy

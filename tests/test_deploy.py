@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from scim_proxy.settings import Settings
+from scim_proxy.web.app import create_app
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 K8S = DEPLOY / "kubernetes"
@@ -249,10 +250,6 @@ def test_probe_paths_are_the_health_routes() -> None:
 
 def test_app_serves_the_probe_and_ingress_paths() -> None:
     """create_app() routes /healthz and /readyz and serves the /scim/v2 and /orgs prefixes of the Ingress."""
-    try:
-        from scim_proxy.web.app import create_app
-    except ImportError as exc:  # the app is being written in parallel
-        pytest.skip(f"scim_proxy.web.app.create_app not importable yet: {exc}")
     paths = {getattr(route, "path", None) for route in create_app(Settings()).routes}
     assert set(HEALTH_PATHS.values()) <= paths
     ingress_prefixes = {p["path"] for rule in _kind("Ingress")["spec"]["rules"] for p in rule["http"]["paths"]}

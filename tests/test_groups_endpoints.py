@@ -191,6 +191,7 @@ async def test_unknown_group_is_404(client: httpx.AsyncClient, jc: respx.Router)
     malformed = await client.get("/scim/v2/Groups/not-an-id", headers=AUTH)
 
     assert (404, 404, 1) == (missing.status_code, malformed.status_code, len(jc.calls))
+    assert ["404", "404"] == [missing.json()["status"], malformed.json()["status"]]
 
 
 # -- create -----------------------------------------------------------------------------------
@@ -230,13 +231,12 @@ async def test_create_with_members_adds_them(client: httpx.AsyncClient, jc: resp
 async def test_create_taken_name_is_409_without_create(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A displayName another group holds answers 409 uniqueness, and nothing is created."""
     jc.get(GROUPS).respond(200, json=[jc_group(description="")], headers={"x-total-count": "1"})
-    create = jc.post(GROUPS).respond(201, json=jc_group())
 
     resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-2"}, headers=AUTH)
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
     assert GID in resp.json()["detail"]
-    assert 0 == create.call_count
+    assert [("GET", GROUPS)] == [(c.request.method, c.request.url.path) for c in jc.calls]  # one lookup, no POST
 
 
 async def test_create_meeting_jumpcloud_409_is_uniqueness(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -403,7 +403,8 @@ async def test_adding_to_a_deleted_group_is_404(client: httpx.AsyncClient, jc: r
         f"/scim/v2/Groups/{GID}", json=patch({"op": "add", "path": "members", "value": [{"value": U1}]}), headers=AUTH
     )
 
-    assert 404 == resp.status_code
+    assert (404, "404") == (resp.status_code, resp.json()["status"])
+    assert [("POST", MEMBERS), ("GET", f"{GROUPS}/{GID}")] == [(c.request.method, c.request.url.path) for c in jc.calls]
 
 
 async def test_member_value_that_is_not_a_user_id_is_400_without_calls(

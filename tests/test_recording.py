@@ -238,15 +238,17 @@ async def test_unexpected_error_is_recorded_as_500(
     recorded: httpx.AsyncClient, jc: respx.Router, tmp_path: Path
 ) -> None:
     """A handler that crashes leaves a line with status 500 and the upstream calls made before."""
-    jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
-    jc.put(f"/api/systemusers/{USER_ID}").mock(side_effect=RuntimeError("boom"))
-    patch = {"Operations": [{"op": "Replace", "path": "title", "value": "x"}]}
+    route = jc.get(f"/api/systemusers/{USER_ID}")
+    route.side_effect = [httpx.Response(503, json={"message": "busy"}), RuntimeError("boom")]  # the retry crashes
 
-    resp = await recorded.patch(f"/scim/v2/Users/{USER_ID}", json=patch, headers=AUTH)
+    resp = await recorded.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
-    assert 500 == resp.status_code
+    assert (500, 2) == (resp.status_code, route.call_count)
     (entry,) = _lines(tmp_path)
-    assert (500, [], {}) == (entry["response"]["status"], entry["upstream"], entry["response"]["headers"])
+    assert (500, {}) == (entry["response"]["status"], entry["response"]["headers"])
+    assert [("GET", f"/api/systemusers/{USER_ID}", 503)] == [
+        (c["method"], c["path"], c["status"]) for c in entry["upstream"]
+    ]
 
 
 async def test_secrets_never_reach_the_file(recorded: httpx.AsyncClient, jc: respx.Router, tmp_path: Path) -> None:
@@ -301,7 +303,8 @@ async def test_recording_failure_does_not_fail_the_request(
     ):
         resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
-    assert 200 == resp.status_code
+    assert (200, USER_ID) == (resp.status_code, resp.json()["id"])
+    assert [] == list(tmp_path.iterdir())  # nothing could be written
 
 
 async def test_app_rotates_with_settings(jc: respx.Router, settings: Settings, tmp_path: Path) -> None:

@@ -279,7 +279,7 @@ async def test_search_endpoint_takes_a_search_request(client: httpx.AsyncClient,
 
     assert 200 == resp.status_code
     assert {"schemas", "id", "userName"} == set(resp.json()["Resources"][0])
-    assert 10 == sent_json(route)["limit"]
+    assert {"filter": {"and": [{"username": {"$regex": "(?i)(^jdoe$)"}}]}, "skip": 0, "limit": 10} == sent_json(route)
 
 
 async def test_empty_filter_value_matches_nothing_without_a_call(client: httpx.AsyncClient, jc: respx.Router) -> None:

@@ -79,12 +79,13 @@ async def test_create_drops_password(client: httpx.AsyncClient, jc: respx.Router
     """A password in a create is never sent to JumpCloud (users land Password Pending)."""
     route = jc.post("/api/systemusers").respond(200, json=jc_user())
 
-    await client.post(
+    resp = await client.post(
         "/scim/v2/Users",
         headers=AUTH,
         json={"userName": "jdoe", "password": "Hunter2!", "emails": [{"value": "jdoe@example.com"}]},
     )
 
+    assert (201, 1) == (resp.status_code, route.call_count)
     assert b"Hunter2" not in route.calls.last.request.content
     assert "password" not in sent_json(route)
 
@@ -141,6 +142,7 @@ async def test_from_email_setting_uses_local_part(client: httpx.AsyncClient, jc:
         json={"userName": "jane@contoso.com", "emails": [{"value": "jane@contoso.com"}]},
     )
 
+    assert 201 == resp.status_code
     assert "jane" == sent_json(route)["username"]
     assert "jane@contoso.com" == resp.json()["userName"]
 
@@ -238,7 +240,7 @@ async def test_patch_flag_dialect_no_path_is_one_put(client: httpx.AsyncClient, 
     """The aadOptscim062020 no-path replace with dotted and URN keys becomes one PUT."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    await client.patch(
+    resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
         headers=AUTH,
         json={
@@ -258,6 +260,7 @@ async def test_patch_flag_dialect_no_path_is_one_put(client: httpx.AsyncClient, 
         },
     )
 
+    assert (200, 1) == (resp.status_code, len(jc.calls))
     assert {
         "displayname": "Bjfe",
         "firstname": "Kkom",
@@ -312,12 +315,13 @@ async def test_patch_remove_manager_sends_null(client: httpx.AsyncClient, jc: re
     """Removing the manager clears it in JumpCloud with null."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    await client.patch(
+    resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
         headers=AUTH,
         json={"Operations": [{"op": "Remove", "path": f"{ENT}:manager"}]},
     )
 
+    assert (200, 1) == (resp.status_code, route.call_count)
     assert {"manager": None} == sent_json(route)
 
 
@@ -354,7 +358,7 @@ async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, 
         json={"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}], "title": "Lead"},
     )
 
-    assert 200 == resp.status_code
+    assert (200, 1) == (resp.status_code, len(jc.calls))
     assert {
         "username": "jdoe",
         "email": "jdoe@example.com",
@@ -386,9 +390,16 @@ async def test_delete_cascades_manager_and_answers_204(client: httpx.AsyncClient
 
 async def test_delete_unknown_user_is_404(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """Deleting an id JumpCloud does not know answers a SCIM 404."""
-    jc.delete(f"/api/systemusers/{USER_ID}").respond(404, json={"message": "Not Found"})
+    route = jc.delete(f"/api/systemusers/{USER_ID}").respond(404, json={"message": "Not Found"})
 
-    assert 404 == (await client.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)).status_code
+    resp = await client.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert (404, ["urn:ietf:params:scim:api:messages:2.0:Error"], "404") == (
+        resp.status_code,
+        resp.json()["schemas"],
+        resp.json()["status"],
+    )
+    assert 1 == route.call_count
 
 
 async def test_middle_name_is_one_table_row_end_to_end(client: httpx.AsyncClient, jc: respx.Router) -> None:

@@ -17,8 +17,8 @@ register-worded emulator). An emulator-only test skips on a live run with the re
 
 from __future__ import annotations
 
+import itertools
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -205,10 +205,16 @@ def _contract(request: pytest.FixtureRequest, target: Target, book: ContractBook
     return Contract(record, strict_observations=target.strict_observations)
 
 
+@pytest.fixture(name="test_numbers", scope="session")
+def _test_numbers() -> Iterator[int]:
+    """1, 2, 3, ...: one number per test that creates something, so no two tests of a run share a prefix."""
+    return itertools.count(1)
+
+
 @pytest.fixture(name="test_prefix")
-def _test_prefix(run_prefix: str) -> str:
-    """The prefix of everything this test creates: the run prefix plus a token of its own."""
-    return f"{run_prefix}{secrets.token_hex(2)}-"
+def _test_prefix(run_prefix: str, test_numbers: Iterator[int]) -> str:
+    """The prefix of everything this test creates: the run prefix plus `t<number>-`, unique in the run."""
+    return f"{run_prefix}t{next(test_numbers)}-"
 
 
 @pytest.fixture(name="names")

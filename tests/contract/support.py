@@ -6,6 +6,7 @@ The guard that keeps a live run to its own objects, and the cleanup, are in guar
 from __future__ import annotations
 
 import functools
+import itertools
 import secrets
 import ssl
 import time
@@ -81,28 +82,45 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def new_run_prefix() -> str:
-    """The name prefix of everything one run creates, e.g. `scimproxy-contract-1a2b3c4d-`."""
+    """The name prefix of everything one run creates, e.g. `scimproxy-contract-1a2b3c4d-`.
+
+    The one random part of a contract test's names, on purpose: it keeps this run apart from
+    earlier runs' leftovers in a real org. No test changes its case or looks inside it.
+    """
     return f"{BASE_PREFIX}{secrets.token_hex(4)}-"
 
 
 class Names:
-    """Fresh, prefixed names for one test."""
+    """Fresh, prefixed names for one test, numbered in the order the test asks for them.
+
+    Nothing here is random: the test prefix already sets this test apart from every other one,
+    so a name is `<test prefix><hint>-<n>`, the same on every run of the test.
+    """
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
+        self._numbers = itertools.count(1)
 
     def user(self, hint: str = "u") -> str:
-        """A username no other test uses: the run prefix, a hint, a random suffix (lower case)."""
-        return f"{self.prefix}{hint}-{secrets.token_hex(3)}"
+        """A username no other test uses: the test prefix, a hint, this test's next number (lower case)."""
+        return f"{self.prefix}{hint}-{next(self._numbers)}"
 
     def group(self, hint: str = "g") -> str:
         """A group name no other test uses."""
-        return f"{self.prefix}{hint}-{secrets.token_hex(3)}"
+        return f"{self.prefix}{hint}-{next(self._numbers)}"
 
     def other_case(self, name: str) -> str:
-        """`name` with everything after the prefix upper-cased: always a different case (the hint has letters)."""
-        assert name.startswith(self.prefix), name
-        return self.prefix + name[len(self.prefix) :].upper()
+        """`name` with the case of every letter after the prefix swapped; the prefix stays, so the guard allows it.
+
+        Raises ValueError when nothing would change (no letter after the prefix): a case-variant
+        test given such a name would compare a name with itself and prove nothing.
+        """
+        if not name.startswith(self.prefix):
+            raise ValueError(f"{name!r} does not start with this test's prefix {self.prefix!r}")
+        rest = name[len(self.prefix) :]
+        if rest.swapcase() == rest:
+            raise ValueError(f"{name!r} has no letter after the prefix whose case could change")
+        return self.prefix + rest.swapcase()
 
 
 def email_of(username: str) -> str:

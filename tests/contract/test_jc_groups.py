@@ -68,12 +68,12 @@ def test_jc_71_group_filter_by_name(target: Target, jc: httpx.Client, make_group
 def test_jc_72_group_name_eq_is_case_sensitive(
     target: Target, jc: httpx.Client, make_group: Make, names: Names, contract: Contract
 ) -> None:
-    """v2 `name:eq:` is case-sensitive."""
+    """v2 `name:eq:` is case-sensitive: the name with its letters' case swapped finds nothing."""
     group = make_group("case")
-    upper = names.other_case(group["name"])
+    other_case = names.other_case(group["name"])  # "...-case-1" -> "...-CASE-1"
 
     settle(target, lambda: _member_of_list(_by_name(jc, group["name"]), group["id"]))
-    resp = _by_name(jc, upper)
+    resp = _by_name(jc, other_case)
 
     contract.relies("`name:eq:` in other case finds nothing", (200, []), (resp.status_code, body_of(resp)))
     contract.observes("x-total-count", "0", resp.headers.get("x-total-count"))
@@ -108,10 +108,9 @@ def test_jc_73_duplicate_group_name_is_409(
     """Group names are unique regardless of case: a duplicate on POST or a renaming PUT is 409 Already Exists."""
     group = make_group("dup")
     other = make_group("other")
-    upper = names.other_case(group["name"])
 
     same = jc.post("/api/v2/usergroups", json={"name": group["name"]})
-    other_case = jc.post("/api/v2/usergroups", json={"name": upper})
+    other_case = jc.post("/api/v2/usergroups", json={"name": names.other_case(group["name"])})
     rename = jc.put(f"/api/v2/usergroups/{other['id']}", json={"name": group["name"]})
     answers = (same, other_case, rename)
 

@@ -71,7 +71,7 @@ async def test_jc_90_external_dn_round_trips_external_id(
     target: Target, make_user: MakeUser, names: Names, proxy: Proxy, contract: Contract
 ) -> None:
     """SCIM externalId is kept in `external_dn` and found again, exactly, by the proxy's externalId filter."""
-    external_id = f"9f1c2b7e-{names.user('ext')[-6:]}-Entra"
+    external_id = f"9f1c2b7e-{names.user('ext')}-Entra"  # the run prefix keeps it apart from other runs
     body = mapping.update_body({"external_id": external_id})
     user = make_user(**body)
     make_user(external_dn=external_id.lower())  # a case-variant decoy: externalId is caseExact

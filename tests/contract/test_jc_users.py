@@ -135,7 +135,7 @@ def test_jc_36_duplicate_username_differing_in_case_is_rejected(
 ) -> None:
     """Username and email uniqueness ignore case; employeeIdentifier uniqueness does not."""
     first = make_user("case", employeeIdentifier=names.user("emp"))
-    upper_name = names.other_case(first["username"])
+    upper_name = names.other_case(first["username"])  # "...-case-1" -> "...-CASE-1"
     other = names.user()
 
     same_name = jc.post("/api/systemusers", json={"username": upper_name, "email": email_of(other), "state": "STAGED"})
