@@ -4,6 +4,7 @@ ProxyError                          500  (generic detail; never upstream text)
 ├── InvalidSyntax(ValueError)       400 invalidSyntax
 ├── InvalidValue(ValueError)        400 invalidValue
 ├── InvalidFilter(ValueError)       400 invalidFilter
+├── TooMany(ValueError)             400 tooMany
 ├── InvalidPath(ValueError)         400 invalidPath
 ├── NoTarget(ValueError)            400 noTarget
 ├── Mutability(ValueError)          400 mutability
@@ -15,7 +16,6 @@ ProxyError                          500  (generic detail; never upstream text)
 ├── Conflict                        409 uniqueness
 ├── PayloadTooLarge                 413
 ├── Throttled                       429 (Retry-After)
-├── FeatureDisabled                 501
 └── UpstreamUnavailable             502
     ├── UpstreamTimeout             504
     └── UpstreamBusy                503 (Retry-After)
@@ -59,6 +59,13 @@ class InvalidFilter(ProxyError, ValueError):
 
     status = 400
     scim_type = "invalidFilter"
+
+
+class TooMany(ProxyError, ValueError):
+    """A filter or sort the proxy must evaluate itself selects more users or groups than it will read."""
+
+    status = 400
+    scim_type = "tooMany"
 
 
 class InvalidPath(ProxyError, ValueError):
@@ -129,12 +136,6 @@ class ProvisioningDisabled(ProxyError):
     """The operator switched this resource type off (group provisioning); the detail says what to do."""
 
     status = 403
-
-
-class FeatureDisabled(ProxyError):
-    """An optional SCIM feature we do not offer (root search): RFC 7644 answers 501."""
-
-    status = 501
 
 
 class UpstreamUnavailable(ProxyError):

@@ -116,6 +116,13 @@ class Settings:
     max_body_bytes: int = _setting(
         1_048_576, "SCIM_PROXY_MAX_BODY_BYTES", "Largest request body accepted (413 above).", converter=int
     )
+    filter_scan_limit: int = _setting(
+        1000,
+        "SCIM_PROXY_FILTER_SCAN_LIMIT",
+        "Most users or groups the proxy reads to answer a filter or sort JumpCloud cannot (400 tooMany above).",
+        converter=int,
+        validator=attrs.validators.ge(1),
+    )
     username_from_email: bool = _setting(
         False,
         "SCIM_PROXY_USERNAME_FROM_EMAIL",

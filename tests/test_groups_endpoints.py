@@ -9,6 +9,8 @@ import httpx
 import pytest
 import respx
 
+from scim_proxy.provision.groups import MEMBER_READS
+
 from .helpers import AUTH, sent_json
 
 GID = "6026da081f24755306c2ee0d"
@@ -492,9 +494,47 @@ async def test_membership_check_reads_the_group_and_its_members(
     assert (1, 1) == (get.call_count, listed.call_count)
 
 
-async def test_membership_check_without_a_group_is_invalid_filter(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """`members eq` alone would read every group's members: 400 invalidFilter, no upstream call."""
+async def test_membership_check_without_a_group_reads_every_small_group(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
+    """`members eq` alone lists the groups once, reads each one's members, and keeps the groups holding the user."""
+    other = "6026da081f24755306c2ee0e"
+    listed = jc.get(GROUPS).respond(
+        200, json=[jc_group(), jc_group(id=other, name="Ops")], headers={"x-total-count": "2"}
+    )
+    sales = jc.get(MEMBERS).respond(200, json=members_page(U1), headers={"x-total-count": "1"})
+    ops = jc.get(f"{GROUPS}/{other}/members").respond(200, json=members_page(U2), headers={"x-total-count": "1"})
+
+    resp = await client.get(
+        "/scim/v2/Groups", params={"filter": f'members eq "{U1}"', "excludedAttributes": "members"}, headers=AUTH
+    )
+
+    assert (200, 1, "Sales") == (
+        resp.status_code,
+        resp.json()["totalResults"],
+        resp.json()["Resources"][0]["displayName"],
+    )
+    assert "members" not in resp.json()["Resources"][0]
+    assert {"limit": "100", "skip": "0", "sort": "_id"} == query(listed)
+    assert (1, 1, 1) == (listed.call_count, sales.call_count, ops.call_count)
+
+
+async def test_membership_check_over_too_many_groups_is_too_many(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """Past MEMBER_READS candidate groups, a members filter is 400 tooMany after one list call, no member reads."""
+    many = [jc_group(id=f"6026da081f24755306c2{n:04x}", name=f"g{n}") for n in range(MEMBER_READS + 1)]
+    listed = jc.get(GROUPS).respond(200, json=many[:100], headers={"x-total-count": str(len(many))})
+
     resp = await client.get("/scim/v2/Groups", params={"filter": f'members eq "{U1}"'}, headers=AUTH)
 
+    assert (400, "tooMany") == (resp.status_code, resp.json()["scimType"])
+    assert "id eq or displayName eq" in resp.json()["detail"]
+    assert 1 == listed.call_count == len(jc.calls)
+
+
+async def test_group_filter_on_unknown_attribute_is_invalid_filter(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A filter on an attribute JumpCloud groups do not hold is 400 invalidFilter naming it, with no upstream call."""
+    resp = await client.get("/scim/v2/Groups", params={"filter": 'description co "x"'}, headers=AUTH)
+
     assert (400, "invalidFilter") == (resp.status_code, resp.json()["scimType"])
+    assert "'description'" in resp.json()["detail"]
     assert 0 == len(jc.calls)

@@ -24,11 +24,11 @@ from scim_proxy.errors import Conflict, InvalidValue, NotFound, ProxyError, Thro
 from scim_proxy.jumpcloud import budget, decode
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.models import Credentials, GroupPage, JcGroup
+from scim_proxy.jumpcloud.v2_filter import v2_literal
 
 PAGE = 100  # the most a v2 list returns per call
 MAX_SCANNED_GROUPS = 5000  # a name or externalId scan reads at most this many groups (50 calls)
 MAX_MEMBERS = 100_000  # a member list is read up to this many members (1,000 calls)
-V2_FILTER_METACHARACTERS = frozenset(",*")  # csv separator, wildcard: never sent inside `name:eq:`
 _BASE = "/api/v2/usergroups"
 
 
@@ -48,14 +48,17 @@ class JumpCloudGroups:
         self._concurrency = concurrency
 
     async def list_groups(
-        self, *, auth: Credentials, skip: int = 0, limit: int = PAGE, name: str | None = None
+        self, *, auth: Credentials, skip: int = 0, limit: int = PAGE, name: str | None = None, sort: str | None = None
     ) -> GroupPage:
         """GET /usergroups: a bare JSON array plus `x-total-count`; `name` filters with `name:eq:`.
 
-        `name` must be free of V2_FILTER_METACHARACTERS (`find_by_name` sees to that).
+        `name` must reach JumpCloud as itself (v2_literal: no ',' or '*', register JC-82);
+        `find_by_name` sees to that. `sort` defaults to `_id`, so pages neither skip nor repeat.
         """
-        params = {"limit": str(limit), "skip": str(skip), "sort": "_id"}
+        params = {"limit": str(limit), "skip": str(skip), "sort": sort or "_id"}
         if name is not None:
+            if not v2_literal(name):
+                raise ValueError("a group name holding ',' or '*' cannot be a v2 filter value")
             params["filter"] = f"name:eq:{name}"  # the value is everything after the second ':'
         response = await self._client.request("GET", _BASE, auth=auth, params=params, operation="list_groups")
         return decode.group_page(response)
@@ -74,10 +77,10 @@ class JumpCloudGroups:
         """The groups named `name` (ignoring case if asked): one `name:eq:` call when that is safe.
 
         `name:eq:` is exact and case-sensitive (the spec: the value "Is case sensitive"). It is
-        skipped for a name holding V2_FILTER_METACHARACTERS, and a 400 to it falls back too: then,
+        skipped for a name v2 would split or glob (v2_literal), and a 400 to it falls back too: then,
         and for a case-insensitive lookup that found no exact match, the group list is scanned.
         """
-        if not V2_FILTER_METACHARACTERS.intersection(name):
+        if v2_literal(name):
             try:
                 page = await self.list_groups(auth=auth, name=name)
             except InvalidValue:

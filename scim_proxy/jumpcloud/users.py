@@ -36,16 +36,26 @@ class JumpCloudUsers:
         response = await self._client.request("GET", f"/api/systemusers/{user_id}", auth=auth, operation="get_user")
         return self._decode.found_user(response, operation="get_user")
 
-    async def list_users(self, *, skip: int, limit: int, auth: Credentials) -> JcPage:
-        params = {"skip": str(skip), "limit": str(limit), "sort": "_id"}
+    async def list_users(self, *, skip: int, limit: int, auth: Credentials, sort: str = "_id") -> JcPage:
+        """A page of every user, in `sort` order (space-separated fields, `-` for descending)."""
+        params = {"skip": str(skip), "limit": str(limit), "sort": sort}
         response = await self._client.request(
             "GET", "/api/systemusers", auth=auth, params=params, operation="list_users"
         )
         return self._decode.page(response)
 
-    async def search_users(self, query: list[dict[str, Any]], *, skip: int, limit: int, auth: Credentials) -> JcPage:
-        body = {"filter": {"and": query}, "skip": skip, "limit": limit}
-        params = {"skip": str(skip), "limit": str(limit), "sort": "_id"}  # `sort` is no field of the search body
+    async def search_users(
+        self, query: Mapping[str, Any] | None, *, skip: int, limit: int, auth: Credentials
+    ) -> JcPage:
+        """POST /search/systemusers with `query` as its `filter` (None: every user).
+
+        Paging goes in the body and the query alike, as JumpCloud's PowerShell module sends it;
+        `sort=_id` only in the query: `sort` is no field of the search body (JC-21).
+        """
+        body: dict[str, Any] = {"skip": skip, "limit": limit}
+        if query is not None:
+            body = {"filter": dict(query), **body}
+        params = {"skip": str(skip), "limit": str(limit), "sort": "_id"}
         response = await self._client.request(
             "POST", "/api/search/systemusers", auth=auth, params=params, body=body, operation="search_users"
         )

@@ -20,7 +20,7 @@ from typing import Any
 
 from scim_proxy.errors import InvalidValue
 from scim_proxy.jumpcloud.models import JcGroup
-from scim_proxy.scim.groups import GroupInput, GroupTerm
+from scim_proxy.scim.groups import GroupInput
 from scim_proxy.scim.schema import CORE_GROUP
 
 EXTERNAL_ID_MARKER = "scimExternalId="
@@ -109,17 +109,3 @@ def objectid_time(object_id: str) -> str | None:
     except ValueError:
         return None
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def group_matches(group: JcGroup, terms: tuple[GroupTerm, ...]) -> bool:
-    """Whether `group` satisfies every term but `members` (checked against the member list by the caller):
-    displayName ignoring case (caseExact false), the others exactly."""
-    for term in terms:
-        if term.attribute == "members":
-            continue
-        if term.attribute == "displayName":
-            if group.name.casefold() != term.value.casefold():
-                return False
-        elif (group.id if term.attribute == "id" else external_id(group)) != term.value:
-            return False
-    return True

@@ -5,29 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
-from scim_proxy.errors import FeatureDisabled, ProxyError
+from scim_proxy.errors import ProxyError
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
-from scim_proxy.web import discovery, groups, groups_disabled, users
+from scim_proxy.web import discovery, groups, groups_disabled, search, users
 from scim_proxy.web.metrics import Metrics
 from scim_proxy.web.middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
 from scim_proxy.web.responses import http_error_handler, proxy_error_handler, unexpected_error_handler
 
 READ_ONLY = ["GET"]
-
-
-async def _root_search(request: Any) -> Any:
-    raise FeatureDisabled("Search across resource types is not supported; use /Users/.search")
 
 
 def scim_routes(*, groups_enabled: bool = True) -> list[BaseRoute]:
@@ -46,7 +41,7 @@ def scim_routes(*, groups_enabled: bool = True) -> list[BaseRoute]:
         Route("/Schemas/{id:path}", discovery.get_schema, methods=READ_ONLY),
         Route("/ResourceTypes", discovery.list_resource_types, methods=READ_ONLY),
         Route("/ResourceTypes/{id}", discovery.get_resource_type, methods=READ_ONLY),
-        Route("/.search", _root_search, methods=["POST"]),
+        Route("/.search", search.search_all, methods=["POST"]),
     ]
 
 
@@ -54,6 +49,7 @@ def group_routes() -> list[BaseRoute]:
     return [
         Route("/Groups", groups.list_groups, methods=["GET"]),
         Route("/Groups", groups.create_group, methods=["POST"]),
+        Route("/Groups/.search", groups.search_groups, methods=["POST"]),
         Route("/Groups/{id}", groups.get_group, methods=["GET"]),
         Route("/Groups/{id}", groups.replace_group, methods=["PUT"]),
         Route("/Groups/{id}", groups.patch_group, methods=["PATCH"]),
@@ -66,6 +62,7 @@ def disabled_group_routes() -> list[BaseRoute]:
     return [
         Route("/Groups", groups_disabled.list_groups, methods=["GET"]),
         Route("/Groups", groups_disabled.group_write, methods=["POST"]),
+        Route("/Groups/.search", groups_disabled.list_groups, methods=["POST"]),
         Route("/Groups/{id}", groups_disabled.group_write, methods=["GET", "PUT", "PATCH", "DELETE"]),
     ]
 

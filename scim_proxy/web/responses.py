@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from scim_proxy.errors import ProxyError
-from scim_proxy.scim.schema import ERROR
+from scim_proxy.scim.schema import ERROR, LIST_RESPONSE
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 log = structlog.get_logger("scim_proxy")
@@ -20,6 +20,19 @@ class ScimResponse(JSONResponse):
     """JSON with the SCIM media type (Entra's validator rejects plain application/json)."""
 
     media_type = SCIM_MEDIA_TYPE
+
+
+def list_response(total: int, start_index: int, resources: list[dict[str, Any]]) -> ScimResponse:
+    """A ListResponse (RFC 7644 section 3.4.2): one page of `resources` out of `total`."""
+    return ScimResponse(
+        {
+            "schemas": [LIST_RESPONSE],
+            "totalResults": total,
+            "startIndex": start_index,
+            "itemsPerPage": len(resources),
+            "Resources": resources,
+        }
+    )
 
 
 def error_response(

@@ -1,4 +1,4 @@
-"""Register rows JC-70 to JC-75 and JC-99: v2 user groups."""
+"""Register rows JC-70 to JC-75, JC-82 and JC-99: v2 user groups."""
 
 from __future__ import annotations
 
@@ -77,6 +77,25 @@ def test_jc_72_group_name_eq_is_case_sensitive(
 
     contract.relies("`name:eq:` in other case finds nothing", (200, []), (resp.status_code, body_of(resp)))
     contract.observes("x-total-count", "0", resp.headers.get("x-total-count"))
+
+
+def test_jc_82_v2_filter_values_split_on_commas_and_glob_stars(
+    target: Target, jc: httpx.Client, make_group: Make, contract: Contract
+) -> None:
+    """A `*` in a v2 `eq` value is a wildcard, and one `filter=` value holding a comma is two terms."""
+    group = make_group("wild")
+    other = make_group("other")
+
+    starred = settle(target, lambda: sorted(g["id"] for g in _by_name(jc, group["name"][:-3] + "*").json()))
+    two_terms = jc.get("/api/v2/usergroups", params={"filter": f"name:eq:{group['name']},type:eq:user_group"})
+
+    contract.relies("`*` in an `eq` value is a wildcard (and matches no other group)", [group["id"]], starred)
+    contract.relies("the other group is not matched", False, other["id"] in starred)
+    contract.relies(
+        "a comma splits one `filter=` into two terms",
+        (200, [group["id"]]),
+        (two_terms.status_code, [g["id"] for g in body_of(two_terms)]),
+    )
 
 
 def _member_of_list(resp: httpx.Response, group_id: str) -> None:

@@ -124,7 +124,7 @@ async def test_jc_103_search_pages_see_every_user_once(
     """The proxy's paged search (skip/limit in body and query, sort=_id) returns each matching user exactly once."""
     prefix = names.user("page")
     created = sorted(make_user(username=f"{prefix}-{i}")["username"] for i in range(7))
-    query = [{"username": {"$regex": f"^{re.escape(prefix)}-"}}]
+    query = {"and": [{"username": {"$regex": f"^{re.escape(prefix)}-"}}]}
     client = JumpCloudUsers(proxy_client)
 
     async def page_all() -> list[str]:

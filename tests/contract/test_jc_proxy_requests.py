@@ -1,6 +1,6 @@
-"""Register rows JC-90 to JC-98: the requests the proxy really builds, sent to the target, do what it expects.
+"""Register rows JC-28 and JC-90 to JC-98: the requests the proxy builds, sent to the target, do what it expects.
 
-Bodies come from the proxy's own pure builders (`mapping.update_body`, `filters.to_search_filter`)
+Bodies come from the proxy's own pure builders (`mapping.update_body`, `search.user_search`)
 and calls go through its `JumpCloudClient`, so a live run checks the proxy's requests themselves.
 """
 
@@ -18,8 +18,10 @@ from devtools.emulator import FaultRule, Faults
 from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.users import JumpCloudUsers
-from scim_proxy.scim.filters import parse_filter, to_search_filter
+from scim_proxy.scim.filter_syntax import parse
 from scim_proxy.translate import users as mapping
+from scim_proxy.translate.search import user_search
+from scim_proxy.translate.search_rules import user_tables
 
 from .guard import Guard, Owned
 from .ledger import Contract, containing, one_of
@@ -58,7 +60,10 @@ def _put(jc: httpx.Client, user_id: str, body: dict[str, Any]) -> dict[str, Any]
 async def _lookup(proxy: Proxy, scim_filter: str) -> list[str]:
     """Usernames the proxy's search for a SCIM filter finds."""
     client, auth = proxy
-    page = await client.search_users(to_search_filter(parse_filter(scim_filter)), skip=0, limit=10, auth=auth)
+    tables = user_tables(mapping.DEFAULT_MAPPING)
+    search = user_search(parse(scim_filter), tables.attributes, tables.rules)
+    assert search.exact, scim_filter  # JumpCloud's answer is the answer: no evaluation in the proxy here
+    page = await client.search_users(search.query, skip=0, limit=10, auth=auth)
     return sorted(user.username for user in page.results)
 
 
@@ -203,3 +208,35 @@ async def test_jc_98_retried_create_after_dropped_response_is_not_a_conflict(
         )
     contract.relies("and the proxy's lookup finds the committed user", [username], found)
     contract.observes("the refusal", (400, error_body(400, "User already exists")), (retry.status_code, body_of(retry)))
+
+
+async def test_jc_28_filter_translation_finds_what_scim_says(
+    target: Target, make_user: MakeUser, names: Names, proxy: Proxy, contract: Contract
+) -> None:
+    """Filters the proxy translates exactly (co/sw/ew, not, or, pr, dates, active) find exactly SCIM's answer."""
+    tag = names.user("flt")
+    guide = make_user(username=f"{tag}-guide", lastname="Employee", jobTitle="Guide", external_dn="B-2")
+    plain = make_user(username=f"{tag}-plain", lastname="Other", state="SUSPENDED")
+    both = sorted([guide["username"], plain["username"]])
+    mine = f'userName sw "{tag}"'
+
+    def among(scim_filter: str) -> str:
+        return f"{mine} and ({scim_filter})"
+
+    found = await settle_async(
+        target, lambda: _lookup(proxy, among('name.familyName eq "EMPLOYEE"')), [guide["username"]]
+    )
+
+    contract.relies("case-insensitive eq (anchored regex)", [guide["username"]], found)
+    expectations = [
+        ("ew (regex anchored at the end)", 'userName ew "-GUIDE"', [guide["username"]]),
+        ("co (unanchored regex)", 'userName co "-"', both),
+        ('not pr ($in of "" and null)', "not (title pr)", [plain["username"]]),
+        ("not eq on a caseExact value ($ne)", 'not (externalId eq "B-2")', [plain["username"]]),
+        ("or of an order and a null test", 'externalId gt "A" or title eq null', both),
+        ("active rebuilt from suspended, state, password_expired", "active eq true", [guide["username"]]),
+        ("meta.created as created with ISO strings", 'meta.created gt "2000-01-01T00:00:00Z"', both),
+        ("an offset date is converted to UTC", 'meta.lastModified lt "2000-01-01T00:00:00+01:00"', []),
+    ]
+    for name, scim_filter, wanted in expectations:
+        contract.relies(name, wanted, await _lookup(proxy, among(scim_filter)))

@@ -1,4 +1,4 @@
-"""Register rows JC-21 to JC-26: `POST /api/search/systemusers` filter objects, limits and `$regex`."""
+"""Register rows JC-21 to JC-27: `POST /api/search/systemusers` filter objects, limits and `$regex`."""
 
 from __future__ import annotations
 
@@ -140,3 +140,39 @@ def test_jc_26_search_filter_partial_match(
     contract.relies("a term matches part of a field", [alice["username"]], one)
     contract.relies("several terms match any", sorted([alice["username"], bob["username"]]), both)
     contract.observes("a term in other case (the emulator ignores case)", [alice["username"]], upper)
+
+
+def test_jc_27_search_operators_the_filter_translation_sends(
+    target: Target, jc: httpx.Client, make_user: MakeUser, contract: Contract
+) -> None:
+    """`$nin`/`$in` with "" and null, two operators on one field, ISO strings against `created`, `_id` as text."""
+    titled = make_user("t", jobTitle="Guide", external_dn="m1")
+    plain = make_user("p")
+    both = sorted([titled["username"], plain["username"]])
+    among = _among(both)
+
+    def found(condition: dict[str, Any]) -> list[str]:
+        return _usernames(_search(jc, {"filter": {"and": [among, condition]}}))
+
+    present = settle(target, lambda: found({"jobTitle": {"$nin": ["", None]}}))
+
+    contract.relies('`$nin: ["", null]` finds set values', [titled["username"]], present)
+    contract.relies(
+        '`$in: ["", null]` finds unset values', [plain["username"]], found({"jobTitle": {"$in": ["", None]}})
+    )
+    contract.relies(
+        "two operators in one condition", [titled["username"]], found({"external_dn": {"$gt": "m", "$ne": ""}})
+    )
+    contract.relies(
+        "`created` compared with ISO strings",
+        both,
+        found({"created": {"$gte": "2000-01-01T00:00:00.000Z", "$lte": "2999-01-01T00:00:00.000Z"}}),
+    )
+    contract.relies("`created` before 2000 matches none", [], found({"created": {"$lt": "2000-01-01T00:00:00.000Z"}}))
+    contract.relies("`_id` equals its 24-hex text", [titled["username"]], found({"_id": titled["_id"]}))
+    contract.relies("`$ne` on `_id`", [plain["username"]], found({"_id": {"$ne": titled["_id"]}}))
+    contract.relies(
+        "`$ne: true` matches false and unset",
+        both,
+        found({"and": [{"suspended": {"$ne": True}}, {"password_expired": {"$ne": True}}]}),
+    )

@@ -25,8 +25,9 @@ MANIFEST = REPO / "deploy" / "kubernetes" / "overlays" / "production" / "prometh
 DASHBOARD = REPO / "deploy" / "grafana" / "scim-proxy.json"
 # Operations Entra never calls in a provisioning cycle, so they cannot prove it is calling.
 NOT_ENTRA = frozenset(
-    {"unknown", "_root_search", "service_provider_config", "list_schemas", "get_schema"}
+    {"unknown", "service_provider_config", "list_schemas", "get_schema"}
     | {"list_resource_types", "get_resource_type"}
+    | {"search_all", "search_groups"}  # POST /.search and /Groups/.search: other SCIM clients' searches
 )
 
 

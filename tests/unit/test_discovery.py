@@ -159,7 +159,7 @@ def test_service_provider_config() -> None:
         "bulk": False,
         "filter": True,
         "changePassword": False,
-        "sort": False,
+        "sort": True,
         "etag": False,
     } == {k: config[k]["supported"] for k in ("patch", "bulk", "filter", "changePassword", "sort", "etag")}
     assert ["oauthbearertoken"] == [s["type"] for s in config["authenticationSchemes"]]
