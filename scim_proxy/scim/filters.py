@@ -21,8 +21,9 @@ import attrs
 
 from scim_proxy.errors import InvalidFilter, InvalidPath
 from scim_proxy.ids import local_part, object_id
+from scim_proxy.jsontext import is_text
 from scim_proxy.scim.models import ScimUser
-from scim_proxy.scim.paths import resolve
+from scim_proxy.scim.paths import canonical, resolve, split_value_path
 from scim_proxy.scim.schema import UserAttribute
 
 MAX_FILTER_LENGTH = 4096
@@ -76,6 +77,10 @@ def _term(path: str, value: str, quoted: bool) -> Term:
         raise InvalidFilter(str(exc)) from exc
     if attribute is None:
         raise InvalidFilter(f"Filtering on '{path}' is not supported: it is not an attribute JumpCloud keeps")
+    inner = split_value_path(canonical(path))
+    if inner is not None and inner.field not in ("type", "primary"):
+        # `emails[value eq "x"].value eq "y"` has two conditions; reading only the outer one would match y alone.
+        raise InvalidFilter(f"'{path}': inside brackets only type or primary can narrow a filter")
     if attribute.kind == "boolean":
         raise InvalidFilter(f"Filtering on '{path}' is not supported: JumpCloud derives it")
     if not quoted and value.lower() == "null":
@@ -94,9 +99,12 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
         elif char == '"':
             end = _closing_quote(text, i)
             try:
-                tokens.append((json.loads(text[i : end + 1]), True))
+                value = json.loads(text[i : end + 1])
             except ValueError as exc:
                 raise InvalidFilter(f"Bad escape in the quoted value at position {i}") from exc
+            if not is_text(value):
+                raise InvalidFilter(f"The quoted value at position {i} holds a lone surrogate: not a Unicode character")
+            tokens.append((value, True))
             i = end + 1
         elif char in "()":
             raise InvalidFilter("Parentheses are not supported; only 'eq' terms joined by 'and'")

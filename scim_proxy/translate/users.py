@@ -12,19 +12,17 @@ The rules of the product spec (JumpCloud's attribute table), plus manager and ex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from scim_proxy.errors import InvalidValue
-from scim_proxy.ids import is_valid_username, local_part, object_id
+from scim_proxy.ids import is_email, is_valid_username, local_part, object_id
 from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.models import ScimUser, Value
 from scim_proxy.scim.schema import BY_FIELD, USER_ATTRIBUTES
 
 JcBody = dict[str, Any]  # a JSON body for JumpCloud: the converter edge
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 ENTRA_USERNAME_FIX = (
     "In Entra, edit the userName mapping to use mailNickname (Provisioning > Mappings > "
     "Provision Microsoft Entra ID Users > userName), or start the proxy with "
@@ -125,7 +123,7 @@ def validate(values: Mapping[str, Value], *, complete: bool, username_from_email
     if isinstance(checked.get("user_name"), str):
         checked["user_name"] = _username(str(checked["user_name"]), username_from_email)
     email = checked.get("email")
-    if isinstance(email, str) and not EMAIL_PATTERN.match(email):
+    if isinstance(email, str) and not is_email(email):
         raise InvalidValue("emails: the primary email is not a well-formed address")
     if "email" in checked and not email:
         raise InvalidValue("emails is required and cannot be cleared")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import attrs
 from starlette.requests import Request
 
+from scim_proxy import jsontext
 from scim_proxy.errors import InvalidSyntax, InvalidValue, NotFound, PayloadTooLarge, Unauthorized
 from scim_proxy.ids import object_id
 from scim_proxy.jumpcloud.client import JumpCloudClient
@@ -28,17 +28,31 @@ def jumpcloud_from(request: Request) -> JumpCloudClient:
     return client
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of a well-formed `Bearer <token>` header value, else None.
+
+    Well-formed: at most 4096 printable ASCII characters without spaces. A JumpCloud API
+    key is ASCII; anything else could not travel as an `x-api-key` header anyway.
+    """
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > _MAX_TOKEN:
+        return None
+    if not (token.isascii() and token.isprintable()) or " " in token:
+        return None
+    return token
+
+
 def credentials_from(request: Request) -> Credentials:
     """The bearer token Entra sends (the JumpCloud API key); 401 before any upstream call."""
     header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise Unauthorized(
             "Send the JumpCloud admin API key as 'Authorization: Bearer <key>' "
             "(Entra: Provisioning > Admin Credentials > Secret Token)"
         )
-    if len(token) > _MAX_TOKEN or not token.isprintable() or " " in token:
+    token = bearer_token(header)
+    if token is None:
         raise Unauthorized("The bearer token is not a well-formed JumpCloud API key")
     org_id = request.path_params.get("org_id")
     if org_id is not None:
@@ -73,14 +87,7 @@ async def read_json(request: Request) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         raise InvalidSyntax("The request body is empty; a JSON object is required")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InvalidSyntax("The request body is not valid UTF-8") from exc
-    except RecursionError as exc:
-        raise InvalidSyntax("The request body is nested too deeply") from exc
-    except ValueError as exc:
-        raise InvalidSyntax(f"The request body is not valid JSON (line {getattr(exc, 'lineno', '?')})") from exc
+    return jsontext.loads(raw)
 
 
 def scim_base(request: Request) -> str:
