@@ -10,7 +10,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute, Mount, Route, Router
 
 from scim_proxy.errors import FeatureDisabled, ProxyError
 from scim_proxy.jumpcloud.client import JumpCloudClient
@@ -19,8 +20,19 @@ from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.web import discovery, groups, users
 from scim_proxy.web.metrics import Metrics
-from scim_proxy.web.middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
-from scim_proxy.web.responses import http_error_handler, proxy_error_handler, unexpected_error_handler
+from scim_proxy.web.middleware import (
+    ForwardedHeadersMiddleware,
+    RequestContextMiddleware,
+    RequestObserver,
+    TrailingSlashMiddleware,
+    UpstreamClientGate,
+)
+from scim_proxy.web.responses import (
+    client_disconnect_handler,
+    http_error_handler,
+    proxy_error_handler,
+    unexpected_error_handler,
+)
 
 READ_ONLY = ["GET"]
 
@@ -30,8 +42,12 @@ async def _root_search(request: Any) -> Any:
 
 
 def scim_routes() -> list[BaseRoute]:
-    """The SCIM endpoints, mounted at /scim/v2 and at /orgs/{org_id}/scim/v2."""
-    return [
+    """The SCIM endpoints, mounted at /scim/v2 and at /orgs/{org_id}/scim/v2.
+
+    HEAD is not served on /Users and /Groups: Starlette would run the GET handler, i.e. call
+    JumpCloud, to send no body (405 instead). Discovery answers HEAD: it costs nothing.
+    """
+    routes: list[BaseRoute] = [
         Route("/Users", users.list_users, methods=["GET"]),
         Route("/Users", users.create_user, methods=["POST"]),
         Route("/Users/.search", users.search_users, methods=["POST"]),
@@ -49,6 +65,15 @@ def scim_routes() -> list[BaseRoute]:
         Route("/ResourceTypes/{id}", discovery.get_resource_type, methods=READ_ONLY),
         Route("/.search", _root_search, methods=["POST"]),
     ]
+    for route in routes:
+        if isinstance(route, Route) and route.path.startswith(("/Users", "/Groups")) and route.methods:
+            route.methods.discard("HEAD")
+    return routes
+
+
+def _mount(path: str) -> Mount:
+    # No redirect_slashes: its redirect names the client's Host (TrailingSlashMiddleware serves those paths).
+    return Mount(path, app=Router(scim_routes(), redirect_slashes=False))
 
 
 def create_app(
@@ -64,8 +89,8 @@ def create_app(
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         Route("/healthz", discovery.healthz, methods=["GET"]),
         Route("/readyz", discovery.readyz, methods=["GET"]),
-        Mount("/scim/v2", routes=scim_routes()),
-        Mount("/orgs/{org_id}/scim/v2", routes=scim_routes()),
+        _mount("/scim/v2"),
+        _mount("/orgs/{org_id}/scim/v2"),
     ]
 
     @contextlib.asynccontextmanager
@@ -89,6 +114,8 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(ForwardedHeadersMiddleware, trusted=settings.forwarded_allow_ips),
+            Middleware(TrailingSlashMiddleware),
             Middleware(
                 RequestContextMiddleware,
                 deadline=settings.request_deadline,
@@ -116,12 +143,14 @@ def create_app(
             ),
         ],
         exception_handlers={
+            ClientDisconnect: client_disconnect_handler,
             ProxyError: proxy_error_handler,
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
     if jumpcloud is not None:

@@ -16,6 +16,9 @@ from scim_proxy.settings import Settings
 
 MAX_COUNT = 100  # JumpCloud pages hold at most 100
 _MAX_TOKEN = 4096
+_MAX_HOST = 255
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+_IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.")
 
 
 def settings_from(request: Request) -> Settings:
@@ -91,11 +94,44 @@ async def read_json(request: Request) -> Any:
 
 
 def scim_base(request: Request) -> str:
-    """The absolute SCIM base URL of this request, e.g. https://proxy/orgs/<org>/scim/v2."""
-    path = request.url.path
-    end = path.find("/scim/v2")
-    prefix = path[: end + len("/scim/v2")] if end >= 0 else "/scim/v2"
-    return f"{request.url.scheme}://{request.url.netloc}{prefix}"
+    """The absolute SCIM base URL for this request, e.g. https://scim.example.com/orgs/<org>/scim/v2.
+
+    `public_url` when configured; else the request's scheme and Host header (which
+    ForwardedHeadersMiddleware set from X-Forwarded-Proto/-Host when a trusted proxy sent
+    them), a malformed Host replaced by the address we listen on.
+    """
+    org = request.path_params.get("org_id")
+    prefix = "/scim/v2"
+    if org is not None:
+        org_id = object_id(org)
+        if org_id is None:
+            raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
+        prefix = f"/orgs/{org_id}/scim/v2"
+    public = settings_from(request).public_url
+    if public:
+        return public + prefix
+    host = request.headers.get("host", "")
+    if not is_host(host):
+        server = request.scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    return f"{request.url.scheme}://{host}{prefix}"
+
+
+def is_host(value: str) -> bool:
+    """A Host header fit for a URL: a name or IPv4 address, or a bracketed IPv6 one, with an optional port."""
+    if not value or len(value) > _MAX_HOST:
+        return False
+    if value.startswith("["):
+        address, bracket, port = value[1:].partition("]")
+        if not bracket or not address or not _IPV6_CHARS.issuperset(address):
+            return False
+        return not port or (port[0] == ":" and _is_port(port[1:]))
+    name, colon, port = value.partition(":")
+    return bool(name) and _HOST_CHARS.issuperset(name) and (not colon or _is_port(port))
+
+
+def _is_port(text: str) -> bool:
+    return 0 < len(text) <= 5 and text.isascii() and text.isdigit()
 
 
 @attrs.frozen(kw_only=True)

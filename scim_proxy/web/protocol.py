@@ -1,0 +1,170 @@
+"""The HTTP/1.1 protocol uvicorn runs for us: httptools, plus the limits uvicorn does not have.
+
+uvicorn bounds only the idle time between two requests (`timeout_keep_alive`), and its
+keep-alive timer is cancelled by the first byte of the next request: a client that trickles
+a request head one byte at a time, or connects and sends nothing, holds its connection (and
+a file descriptor) forever; `limit_concurrency` counts those connections but still accepts
+new ones. This subclass adds, per connection (the rules hyper and Node apply):
+
+- `header_timeout`: the request head (request line and headers) must be complete within
+  this many seconds of connecting, or of its first byte on a reused connection; else 408
+  and close;
+- `max_header_bytes`: a head larger than this is answered 431 and the connection closed
+  (httptools itself buffers heads without limit);
+- `body_timeout`: the body must have arrived within this many seconds of the head;
+  else the connection is closed (the app sees a disconnect);
+- `max_requests_per_connection`: the response that reaches it says `Connection: close`;
+- `max_connections`: a new connection beyond the cap closes the connection that has been
+  idle longest (no request in progress: fresh, between requests, or still sending its
+  head), or, when every connection is busy with a request, is itself answered 503 and closed.
+
+So a slowloris costs its sender one connection slot for at most `header_timeout` seconds,
+and cannot push out connections that are serving requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+_REFUSALS = {
+    408: b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    431: b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    503: b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\nretry-after: 1\r\n\r\n",
+}
+
+
+@attrs.frozen(kw_only=True)
+class ServerLimits:
+    """Per-connection limits (seconds, bytes, counts); see the module docstring."""
+
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_header_bytes: int = 32_768
+    max_connections: int = 1000
+    max_requests_per_connection: int = 1000
+
+
+def bounded_http(limits: ServerLimits) -> Callable[..., asyncio.Protocol]:
+    """uvicorn's `http=` argument: our protocol with `limits` (a partial, so `--workers` can pickle it)."""
+    return functools.partial(BoundedHttpProtocol, limits=limits)
+
+
+class BoundedHttpProtocol(HttpToolsProtocol):
+    """httptools' protocol with the limits above; uvicorn's own behaviour is otherwise unchanged."""
+
+    def __init__(self, *args: Any, limits: ServerLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self.idle_since: float | None = None  # loop time the connection last had no request in progress
+        self._head_bytes: int | None = None  # bytes received while a request head is incomplete
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._requests = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]  # uvicorn's own signature narrows it
+        self.idle_since = self.loop.time()
+        self._expect_head()
+        if len(self.connections) > self.limits.max_connections:
+            self._make_room()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_timers()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_bytes is not None:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self._head_bytes is not None and self._head_bytes > self.limits.max_header_bytes:
+            self._refuse(431)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._head_bytes is None:
+            self._expect_head()
+
+    def on_headers_complete(self) -> None:
+        self._head_bytes = None
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        self.idle_since = None
+        super().on_headers_complete()
+        self._requests += 1
+        if self._requests >= self.limits.max_requests_per_connection and self.cycle is not None:
+            self.cycle.keep_alive = False
+        self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out)
+
+    def on_message_complete(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        next_queued = bool(self.pipeline)  # uvicorn starts it now: the connection stays busy
+        super().on_response_complete()
+        if not next_queued:
+            self.idle_since = self.loop.time()
+
+    def _expect_head(self) -> None:
+        self._head_bytes = 0
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out)
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._head_bytes is not None:
+            self._drop()
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _refuse(self, status: int) -> None:
+        """Answer `status` without a body and close; mid-response only close (the bytes would interleave)."""
+        self._cancel_timers()
+        self._head_bytes = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.write(_REFUSALS[status])
+        self.transport.close()
+
+    def _make_room(self) -> None:
+        """Over the cap: close the longest-idle other connection, or refuse this one when none is idle."""
+        oldest: BoundedHttpProtocol | None = None
+        for connection in self.connections:
+            since = getattr(connection, "idle_since", None)
+            if connection is self or since is None:
+                continue
+            if oldest is None or since < (oldest.idle_since or 0.0):
+                oldest = connection  # type: ignore[assignment]  # every connection is one of ours
+        if oldest is None:
+            self._refuse(503)
+            return
+        oldest._drop()
+
+    def _drop(self) -> None:
+        """Close a connection with no request in progress: 408 if it began sending one, else silently."""
+        if self._head_bytes:
+            self._refuse(408)
+            return
+        self._cancel_timers()
+        self._head_bytes = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._head_timer, self._body_timer):
+            if timer is not None:
+                timer.cancel()
+        self._head_timer = self._body_timer = None
