@@ -97,14 +97,15 @@ class _Observed:
         self.body = bytearray()
         self.body_complete = True
         self.status = 500
-        self.response_headers: dict[str, str] = {}
+        self.response_headers: list[tuple[bytes, bytes]] = []
         self.response_bytes = 0
         self.response_chunks: list[bytes] = []
 
     def answer(self, message: Message) -> None:
+        """Keep what the response says; nothing here can raise into the response itself."""
         if message["type"] == "http.response.start":
             self.status = message["status"]
-            self.response_headers = safe_headers(message.get("headers", []))
+            self.response_headers = list(message.get("headers", []))  # filtered when the line is built
         elif message["type"] == "http.response.body":
             chunk = message.get("body", b"")
             self.response_bytes += len(chunk)
@@ -188,7 +189,7 @@ class RecordingMiddleware:
             },
             "response": {
                 "status": seen.status,
-                "headers": seen.response_headers,
+                "headers": safe_headers(seen.response_headers),
                 **body_fields(
                     response,
                     complete=seen.response_bytes == len(response),

@@ -9,8 +9,9 @@ new ones. This subclass adds, per connection (the rules hyper and Node apply):
 - `header_timeout`: the request head (request line and headers) must be complete within
   this many seconds of connecting, or of its first byte on a reused connection; else 408
   and close;
-- `max_header_bytes`: a head larger than this is answered 431 and the connection closed
-  (httptools itself buffers heads without limit);
+- `max_header_bytes`: a head larger than this is answered 431 and the connection closed,
+  counted both on the bytes received while a head is incomplete (httptools itself buffers
+  heads without limit) and on the parsed request line and headers (a head sent in one read);
 - `body_timeout`: the body must have arrived within this many seconds of the head;
   else the connection is closed (the app sees a disconnect);
 - `max_requests_per_connection`: the response that reaches it says `Connection: close`;
@@ -37,6 +38,10 @@ _REFUSALS = {
     431: b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     503: b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\nretry-after: 1\r\n\r\n",
 }
+
+
+class _HeadTooLarge(Exception):
+    """Raised inside a parser callback: the head is larger than max_header_bytes."""
 
 
 @attrs.frozen(kw_only=True)
@@ -66,6 +71,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._requests = 0
+        self._head_size = 0  # bytes of request line and headers the parser has handed over
+        self._head_too_large = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]  # uvicorn's own signature narrows it
@@ -87,10 +94,24 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._head_size = 0
         if self._head_bytes is None:
             self._expect_head()
 
+    def on_url(self, url: bytes) -> None:
+        self._head_size += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_size += len(name) + len(value) + 4  # ": " and CRLF
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
+        if self._head_size > self.limits.max_header_bytes:
+            # The head arrived in one read, under the byte count above: refuse it before the app runs.
+            # httptools turns this into a parser error, which uvicorn answers with send_400_response.
+            self._head_too_large = True
+            raise _HeadTooLarge
         self._head_bytes = None
         if self._head_timer is not None:
             self._head_timer.cancel()
@@ -113,6 +134,12 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().on_response_complete()
         if not next_queued:
             self.idle_since = self.loop.time()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._head_too_large:
+            self._refuse(431)
+            return
+        super().send_400_response(msg)
 
     def _expect_head(self) -> None:
         self._head_bytes = 0
