@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run emulator demo test lint fmt typecheck check bench soak fuzz contract-live clean
+.PHONY: install run emulator demo test lint fmt typecheck check bench soak fuzz contract-live clean attack
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -65,3 +65,6 @@ soak: $(STAMP) ## chaos soak: 2,000 users through 10 % injected JumpCloud faults
 
 bench: $(STAMP) ## side-by-side benchmark (proxy, direct, httpx and aiohttp forwarders): bench-results/bench.{json,md}
 	$(RUN) python -m bench.run $(BENCH_ARGS)
+
+attack: $(STAMP) ## issue 11's attacks against a fresh proxy + emulator on loopback: a table of answers and probe latency
+	$(RUN) python -m devtools.attack $(ATTACK_ARGS)

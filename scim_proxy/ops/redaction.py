@@ -33,18 +33,27 @@ SECRET_WORDS = (
     "credential",
     "authorization",
 )
+MAX_NAME = 4096
+_ASCII_NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
 _SECRET_HEADER_PARTS = ("auth", "cookie", "token", "secret", "key", "pass", "pwd", "credential")
 
 
 def normalise_name(name: str) -> str:
     """`name` as compared against SECRET_WORDS: NFKC, letters and digits only, case-folded."""
-    return "".join(c for c in unicodedata.normalize("NFKC", name) if c.isalnum()).casefold()
+    if name.isascii():  # the common case, at C speed
+        return name.translate(_ASCII_NOT_ALNUM).lower()
+    return "".join(filter(str.isalnum, unicodedata.normalize("NFKC", name))).casefold()
 
 
 def is_secret_name(name: Any) -> bool:
-    """Whether a JSON key, PATCH path or query parameter name names a secret (rules in the module doc)."""
+    """Whether a JSON key, PATCH path or query parameter name names a secret (rules in the module doc).
+
+    A name longer than MAX_NAME is no attribute of anyone's: its value is treated as secret unread.
+    """
     if not isinstance(name, str):
         return False
+    if len(name) > MAX_NAME:
+        return True
     normal = normalise_name(name)
     return any(word in normal for word in SECRET_WORDS)
 
@@ -60,9 +69,9 @@ def redact(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     out = {k: REDACTED if is_secret_name(k) and _holds_secret(v) else redact(v) for k, v in value.items()}
-    path = next((v for k, v in out.items() if normalise_name(str(k)) == "path"), None)
+    path = next((v for k, v in out.items() if _named(k, "path")), None)
     if isinstance(path, str) and is_secret_name(path):
-        out = {k: REDACTED if normalise_name(str(k)) == "value" else v for k, v in out.items()}
+        out = {k: REDACTED if _named(k, "value") else v for k, v in out.items()}
     return out
 
 
@@ -90,6 +99,11 @@ def safe_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
         value = raw_value.decode("latin-1")
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out
+
+
+def _named(key: Any, word: str) -> bool:
+    """Whether `key` is `word` as Entra or an attacker may spell it (" Path ", "VALUE")."""
+    return isinstance(key, str) and len(key) < 64 and normalise_name(key) == word
 
 
 def _holds_secret(value: Any) -> bool:

@@ -20,6 +20,7 @@ from scim_proxy.scim.patch import (  # the PatchOp envelope is the same for User
     patch_operation,
     patch_operations,
 )
+from scim_proxy.scim.models import shown_paths
 from scim_proxy.scim.paths import MAX_PATH_LENGTH, split_value_path
 
 
@@ -40,7 +41,7 @@ class GroupPatch:
     sets_external_id: bool = False
     external_id: str | None = None
     members: MemberPlan = MemberPlan()
-    ignored: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = attrs.field(default=(), converter=shown_paths)
 
 
 class _Builder:

@@ -26,18 +26,26 @@ and cannot push out connections that are serving requests.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
 _REFUSALS = {
     408: b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     431: b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     503: b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\nretry-after: 1\r\n\r\n",
 }
+
+
+_IDLE: weakref.WeakKeyDictionary[ServerState, collections.OrderedDict[BoundedHttpProtocol, None]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class _HeadTooLarge(Exception):
@@ -66,7 +74,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, limits: ServerLimits, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
-        self.idle_since: float | None = None  # loop time the connection last had no request in progress
+        # Connections with no request in progress, longest idle first, shared by this server's connections.
+        self._idle = _IDLE.setdefault(self.server_state, collections.OrderedDict())
         self._head_bytes: int | None = None  # bytes received while a request head is incomplete
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
@@ -76,13 +85,15 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]  # uvicorn's own signature narrows it
-        self.idle_since = self.loop.time()
         self._expect_head()
         if len(self.connections) > self.limits.max_connections:
             self._make_room()
+        if not self.transport.is_closing():
+            self._idle[self] = None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timers()
+        self._idle.pop(self, None)
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -116,7 +127,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
-        self.idle_since = None
+        self._idle.pop(self, None)
         super().on_headers_complete()
         self._requests += 1
         if self._requests >= self.limits.max_requests_per_connection and self.cycle is not None:
@@ -132,8 +143,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         next_queued = bool(self.pipeline)  # uvicorn starts it now: the connection stays busy
         super().on_response_complete()
-        if not next_queued:
-            self.idle_since = self.loop.time()
+        if not next_queued and not self.transport.is_closing():
+            self._idle[self] = None  # to the end: idle since now
 
     def send_400_response(self, msg: str) -> None:
         if self._head_too_large:
@@ -167,17 +178,12 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _make_room(self) -> None:
-        """Over the cap: close the longest-idle other connection, or refuse this one when none is idle."""
-        oldest: BoundedHttpProtocol | None = None
-        for connection in self.connections:
-            since = getattr(connection, "idle_since", None)
-            if connection is self or since is None:
-                continue
-            if oldest is None or since < (oldest.idle_since or 0.0):
-                oldest = connection  # type: ignore[assignment]  # every connection is one of ours
-        if oldest is None:
+        """Over the cap: close the longest-idle connection (O(1)), or refuse this one when none is idle."""
+        if not self._idle:
             self._refuse(503)
             return
+        oldest = next(iter(self._idle))
+        self._idle.pop(oldest)
         oldest._drop()
 
     def _drop(self) -> None:
