@@ -31,7 +31,7 @@ ATTACK_MODULES = (
 )
 PUBLIC_URL = "https://scim.example.test"
 SLOW_PROBE_MS = 100.0  # issue 11: no request may keep another waiting longer than this
-MIN_SECONDS = 2.0  # a quick attack is repeated this long, so that the probe sees it  # issue 11: no request may keep another waiting longer than this
+MIN_SECONDS = 2.0  # a quick attack is repeated this long, so that the probe sees it
 ROOT = Path(__file__).resolve().parents[2]
 
 

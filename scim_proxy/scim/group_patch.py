@@ -16,11 +16,11 @@ import attrs
 
 from scim_proxy.errors import InvalidPath, InvalidValue, NoTarget
 from scim_proxy.scim.groups import canonical_path, display_name_of, external_id_of, member_ids, user_id_of
+from scim_proxy.scim.models import shown_paths
 from scim_proxy.scim.patch import (  # the PatchOp envelope is the same for Users and Groups
     patch_operation,
     patch_operations,
 )
-from scim_proxy.scim.models import shown_paths
 from scim_proxy.scim.paths import MAX_PATH_LENGTH, split_value_path
 
 
