@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -96,7 +97,8 @@ async def evil_host(target: Target) -> Outcome:
     location = created.headers.get("location", "")
     redirect = slash.headers.get("location")
     held = created.status_code == 201 and location.startswith(target.public_url) and redirect is None
-    return Outcome(f"{created.status_code} Location {location.split('/scim')[0]}; slash {slash.status_code}", held)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(location))
+    return Outcome(f"{created.status_code} Location {origin}; slash {slash.status_code}, no redirect", held)
 
 
 @attack(11, "NaN, -Infinity and 1e999 as employeeNumber")
