@@ -12,6 +12,7 @@ import json
 import httpx
 import pytest
 import respx
+import structlog
 
 from ..helpers import AUTH, MANAGER_ID, USER_ID, jc_user
 
@@ -227,3 +228,16 @@ async def test_type_filter_inside_a_filter_still_works(client: httpx.AsyncClient
     )
 
     assert (200, 1, 1) == (resp.status_code, resp.json()["totalResults"], search.call_count)
+
+
+async def test_a_huge_ignored_key_is_logged_short(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A 100 KB attribute name is ignored and logged as its first 128 characters, not copied into the log."""
+    jc.post("/api/systemusers").respond(200, json=jc_user())
+    body = {"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}], "x" * 100_000: "y"}
+
+    with structlog.testing.capture_logs() as logs:
+        resp = await client.post("/scim/v2/Users", json=body, headers=AUTH)
+
+    assert 201 == resp.status_code
+    (ignored,) = [e for e in logs if e["event"] == "attributes_ignored"]
+    assert ["x" * 128 + "..."] == ignored["paths"]

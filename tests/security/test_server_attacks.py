@@ -7,6 +7,7 @@ socket timeouts: a server that failed to close a connection fails the test with 
 
 from __future__ import annotations
 
+import pickle
 import socket
 import time
 from collections.abc import Iterator
@@ -202,3 +203,12 @@ def test_socket_helper_times_out_instead_of_hanging() -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     with listener, socket.create_connection(listener.getsockname(), timeout=0.2) as sock, pytest.raises(TimeoutError):
         read_until_closed(sock)
+
+
+def test_server_options_survive_pickling_for_workers() -> None:
+    """The protocol option (a partial over our class and its limits) pickles, as `--workers N` requires."""
+    options = cli.uvicorn_options(Settings(header_timeout=2.5))
+
+    restored = pickle.loads(pickle.dumps(options["http"]))  # noqa: S301 -- our own object, round-tripped
+
+    assert 2.5 == restored.keywords["limits"].header_timeout
