@@ -16,7 +16,7 @@ BENCH_OUT ?= bench-results/latest
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run emulator demo test lint fmt typecheck check bench bench-upstream soak fuzz contract-live clean promtool rules rules-test
+.PHONY: install run emulator demo test lint fmt typecheck check bench bench-upstream soak fuzz contract-live clean promtool rules rules-test attack
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -94,3 +94,6 @@ bench-upstream: $(NGINX) ## nginx for the bench's canned JumpCloud (apt-get down
 bench: $(STAMP) ## issue 17's targets with verdicts, canned (nginx) and emulator upstreams: $(BENCH_OUT)/bench.{json,md}
 	@$(MAKE) --no-print-directory bench-upstream || echo "make bench: no nginx; the canned mode is skipped" >&2
 	$(RUN) python -m bench.run --out $(BENCH_OUT) $(BENCH_ARGS)
+
+attack: $(STAMP) ## issue 11's attacks against a fresh proxy + emulator on loopback: a table of answers and probe latency
+	$(RUN) python -m devtools.attack $(ATTACK_ARGS)

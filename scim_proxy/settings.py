@@ -56,6 +56,21 @@ def _to_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _to_public_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    scheme, _, rest = value.partition("://")
+    if scheme not in ("http", "https") or not rest or rest.startswith("/") or any(c in rest for c in "?#@ "):
+        raise ValueError(f"public URL must look like https://scim.example.com[/prefix], got {value!r}")
+    return value
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.metadata['env']} must be greater than 0, got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """Everything an operator can set; defaults are safe for a single replica."""
@@ -158,7 +173,56 @@ class Settings:
     forwarded_allow_ips: str = _setting(
         "127.0.0.1",
         "SCIM_PROXY_FORWARDED_ALLOW_IPS",
-        "Comma-separated proxy addresses whose X-Forwarded-* headers are trusted ('*' for all).",
+        "Comma-separated proxy addresses whose X-Forwarded-For/-Proto/-Host headers are trusted ('*' for all).",
+    )
+    public_url: str = _setting(
+        "",
+        "SCIM_PROXY_PUBLIC_URL",
+        "Public base URL (https://scim.example.com) for Location and meta.location; "
+        "empty: the Host header, or X-Forwarded-Host from a trusted proxy.",
+        converter=_to_public_url,
+    )
+    header_timeout: float = _setting(
+        10.0,
+        "SCIM_PROXY_HEADER_TIMEOUT",
+        "Seconds a client may take to send a request's headers, from connecting or from their first byte (408).",
+        converter=float,
+        validator=_positive,
+    )
+    body_timeout: float = _setting(
+        30.0,
+        "SCIM_PROXY_BODY_TIMEOUT",
+        "Seconds a client may take to send a request's body once its headers arrived (then the connection closes).",
+        converter=float,
+        validator=_positive,
+    )
+    keep_alive_timeout: float = _setting(
+        5.0,
+        "SCIM_PROXY_KEEP_ALIVE_TIMEOUT",
+        "Seconds an idle keep-alive connection stays open.",
+        converter=float,
+        validator=_positive,
+    )
+    max_header_bytes: int = _setting(
+        32_768,
+        "SCIM_PROXY_MAX_HEADER_BYTES",
+        "Largest request line plus headers, bytes (431 above).",
+        converter=int,
+        validator=_positive,
+    )
+    max_connections: int = _setting(
+        1000,
+        "SCIM_PROXY_MAX_CONNECTIONS",
+        "Open connections per worker; beyond it the longest-idle one is closed (503 if all are busy).",
+        converter=int,
+        validator=_positive,
+    )
+    max_requests_per_connection: int = _setting(
+        1000,
+        "SCIM_PROXY_MAX_REQUESTS_PER_CONNECTION",
+        "Requests served on one keep-alive connection before it is closed.",
+        converter=int,
+        validator=_positive,
     )
     workers: int = _setting(1, "SCIM_PROXY_WORKERS", "Worker processes.", converter=int)
     shutdown_timeout: float = _setting(

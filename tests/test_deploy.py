@@ -286,6 +286,7 @@ def test_configmap_values_are_accepted_by_settings() -> None:
     assert Settings.from_env(_configmap_data()).host == ALL_INTERFACES
     compose_env = {k: str(v) for k, v in _compose_proxy()["environment"].items()}
     compose_env["SCIM_PROXY_JUMPCLOUD_URL"] = "us"  # compose interpolates ${...:-us}
+    compose_env["SCIM_PROXY_PUBLIC_URL"] = "https://scim.example.com"  # and https://${SCIM_PROXY_DOMAIN}
     assert Settings.from_env(compose_env).host == ALL_INTERFACES
 
 

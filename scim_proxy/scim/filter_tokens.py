@@ -13,6 +13,7 @@ from typing import TypeAlias
 import attrs
 
 from scim_proxy.errors import InvalidFilter
+from scim_proxy.jsontext import is_text
 
 KEYWORDS = ("and", "or", "not")
 PUNCTUATION = "()[]"
@@ -45,6 +46,8 @@ def tokenize(text: str) -> list[Token]:
                 decoded = json.loads(text[i : end + 1])
             except ValueError:
                 raise InvalidFilter(f"Bad escape or control character in the string at position {i}") from None
+            if not is_text(decoded):
+                raise InvalidFilter(f"The string at position {i} holds a lone surrogate: not a Unicode character")
             tokens.append(Token("string", text[i : end + 1], i, decoded))
             i = end + 1
         else:

@@ -37,12 +37,20 @@ class Change:
     only_if: str | None = None
 
 
+MAX_SHOWN_PATH = 128
+
+
+def shown_paths(paths: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Ignored paths as the log shows them: a hostile 1 MiB key becomes its first 128 characters."""
+    return tuple(p if len(p) <= MAX_SHOWN_PATH else p[:MAX_SHOWN_PATH] + "..." for p in paths)
+
+
 @attrs.frozen(kw_only=True)
 class Parsed:
     """What a request body says, plus the paths we ignored (for the log, not an error)."""
 
     changes: tuple[Change, ...]
-    ignored: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = attrs.field(default=(), converter=shown_paths)
 
     @property
     def conditional(self) -> bool:

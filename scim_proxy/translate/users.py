@@ -15,21 +15,19 @@ The rules of the product spec (JumpCloud's attribute table), plus manager and ex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from scim_proxy.errors import InvalidValue
-from scim_proxy.ids import is_valid_username, local_part, object_id
+from scim_proxy.ids import is_email, is_valid_username, local_part, object_id
 from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.models import ScimUser, Value
 from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
 JcBody = dict[str, Any]  # a JSON body for JumpCloud: the converter edge
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 ENTRA_USERNAME_FIX = (
     "In Entra, edit the userName mapping to use mailNickname (Provisioning > Mappings > "
     "Provision Microsoft Entra ID Users > userName), or start the proxy with "
@@ -150,7 +148,7 @@ def validate(
     if isinstance(checked.get("user_name"), str):
         checked["user_name"] = _username(str(checked["user_name"]), mapping.username_from_email)
     email = checked.get("email")
-    if isinstance(email, str) and not EMAIL_PATTERN.match(email):
+    if isinstance(email, str) and not is_email(email):
         raise InvalidValue("emails: the primary email is not a well-formed address")
     return checked
 

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute, Mount, Route, Router
 
 from scim_proxy.errors import ProxyError
 from scim_proxy.jumpcloud.client import JumpCloudClient
@@ -19,15 +20,30 @@ from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
 from scim_proxy.web import discovery, groups, groups_disabled, search, users
 from scim_proxy.web.metrics import Metrics
-from scim_proxy.web.middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
-from scim_proxy.web.responses import http_error_handler, proxy_error_handler, unexpected_error_handler
+from scim_proxy.web.middleware import (
+    ForwardedHeadersMiddleware,
+    RequestContextMiddleware,
+    RequestObserver,
+    TrailingSlashMiddleware,
+    UpstreamClientGate,
+)
+from scim_proxy.web.responses import (
+    client_disconnect_handler,
+    http_error_handler,
+    proxy_error_handler,
+    unexpected_error_handler,
+)
 
 READ_ONLY = ["GET"]
 
 
 def scim_routes(*, groups_enabled: bool = True) -> list[BaseRoute]:
-    """The SCIM endpoints, mounted at /scim/v2 and at /orgs/{org_id}/scim/v2."""
-    return [
+    """The SCIM endpoints, mounted at /scim/v2 and at /orgs/{org_id}/scim/v2.
+
+    HEAD is not served on /Users and /Groups: Starlette would run the GET handler, i.e. call
+    JumpCloud, to send no body (405 instead). Discovery answers HEAD: it costs nothing.
+    """
+    routes: list[BaseRoute] = [
         Route("/Users", users.list_users, methods=["GET"]),
         Route("/Users", users.create_user, methods=["POST"]),
         Route("/Users/.search", users.search_users, methods=["POST"]),
@@ -43,6 +59,10 @@ def scim_routes(*, groups_enabled: bool = True) -> list[BaseRoute]:
         Route("/ResourceTypes/{id}", discovery.get_resource_type, methods=READ_ONLY),
         Route("/.search", search.search_all, methods=["POST"]),
     ]
+    for route in routes:
+        if isinstance(route, Route) and route.path.startswith(("/Users", "/Groups")) and route.methods:
+            route.methods.discard("HEAD")
+    return routes
 
 
 def group_routes() -> list[BaseRoute]:
@@ -67,6 +87,11 @@ def disabled_group_routes() -> list[BaseRoute]:
     ]
 
 
+def _mount(path: str, *, groups_enabled: bool) -> Mount:
+    # No redirect_slashes: its redirect names the client's Host (TrailingSlashMiddleware serves those paths).
+    return Mount(path, app=Router(scim_routes(groups_enabled=groups_enabled), redirect_slashes=False))
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -80,8 +105,8 @@ def create_app(
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         Route("/healthz", discovery.healthz, methods=["GET"]),
         Route("/readyz", discovery.readyz, methods=["GET"]),
-        Mount("/scim/v2", routes=scim_routes(groups_enabled=settings.groups_enabled)),
-        Mount("/orgs/{org_id}/scim/v2", routes=scim_routes(groups_enabled=settings.groups_enabled)),
+        _mount("/scim/v2", groups_enabled=settings.groups_enabled),
+        _mount("/orgs/{org_id}/scim/v2", groups_enabled=settings.groups_enabled),
     ]
 
     @contextlib.asynccontextmanager
@@ -105,6 +130,8 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(ForwardedHeadersMiddleware, trusted=settings.forwarded_allow_ips),
+            Middleware(TrailingSlashMiddleware),
             Middleware(
                 RequestContextMiddleware,
                 deadline=settings.request_deadline,
@@ -132,12 +159,14 @@ def create_app(
             ),
         ],
         exception_handlers={
+            ClientDisconnect: client_disconnect_handler,
             ProxyError: proxy_error_handler,
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.user_mapping = user_mapping(settings)
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
