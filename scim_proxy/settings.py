@@ -2,6 +2,12 @@
 
 Every field carries its environment variable, its CLI flag and its help text in
 metadata, so the CLI, `Settings.from_env()` and the README table come from one list.
+
+`Settings.tracing` holds the standard OpenTelemetry variables that decide whether spans
+are exported and where (they are OTel's names, so they get no flag). The SDK's tuning
+variables (sampler, batching, exporter headers, TLS, timeouts, resource attributes) are
+read by the SDK itself, as the OpenTelemetry specification defines them: copying them
+here would re-implement that specification and keep a collector's credentials in ours.
 """
 
 from __future__ import annotations
@@ -69,6 +75,26 @@ def _to_public_url(value: str) -> str:
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value <= 0:
         raise ValueError(f"{attribute.metadata['env']} must be greater than 0, got {value!r}")
+
+
+def _otel(env: str) -> Any:
+    return attrs.field(default="", converter=str.strip, metadata={"env": env})
+
+
+@attrs.frozen(kw_only=True)
+class TracingSettings:
+    """The OTEL_* variables that switch tracing on and say where spans go, as set (empty = unset)."""
+
+    sdk_disabled: str = _otel("OTEL_SDK_DISABLED")
+    traces_exporter: str = _otel("OTEL_TRACES_EXPORTER")
+    endpoint: str = _otel("OTEL_EXPORTER_OTLP_ENDPOINT")
+    traces_endpoint: str = _otel("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    protocol: str = _otel("OTEL_EXPORTER_OTLP_PROTOCOL")
+    traces_protocol: str = _otel("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> TracingSettings:
+        return cls(**{f.name: environ[f.metadata["env"]] for f in attrs.fields(cls) if f.metadata["env"] in environ})
 
 
 @attrs.frozen(kw_only=True)
@@ -231,13 +257,14 @@ class Settings:
         "Seconds to finish in-flight requests on SIGTERM.",
         converter=float,
     )
+    tracing: TracingSettings = attrs.field(factory=TracingSettings)  # OTEL_* variables: no flag, see above
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from `environ` (default: the process environment), then `overrides`."""
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for field in attrs.fields(cls):
+        values: dict[str, Any] = {"tracing": TracingSettings.from_env(environ)}
+        for field in setting_fields():
             env = field.metadata["env"]
             if env in environ:
                 values[field.name] = environ[env]
@@ -246,5 +273,5 @@ class Settings:
 
 
 def setting_fields() -> tuple[attrs.Attribute[Any], ...]:
-    """The settings fields with their metadata, in declaration order (CLI and docs)."""
-    return attrs.fields(Settings)
+    """The SCIM_PROXY_* settings with their metadata, in declaration order (CLI and docs)."""
+    return tuple(field for field in attrs.fields(Settings) if "env" in field.metadata)

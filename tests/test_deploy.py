@@ -13,12 +13,11 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import attrs
 import kubernetes_validate
 import pytest
 import yaml
 
-from scim_proxy.settings import Settings
+from scim_proxy.settings import Settings, setting_fields
 from scim_proxy.web.app import create_app
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -28,8 +27,8 @@ OPERATOR_KINDS = {"ServiceMonitor", "PrometheusRule"}
 K8S_VERSION = "1.37.0"
 APP_NAME = "scim-proxy"
 HEALTH_PATHS = {"liveness": "/healthz", "readiness": "/readyz"}
-SETTING_ENVS = frozenset(f.metadata["env"] for f in attrs.fields(Settings))
-DEFAULTS = {f.metadata["env"]: f.default for f in attrs.fields(Settings)}
+SETTING_ENVS = frozenset(f.metadata["env"] for f in setting_fields())
+DEFAULTS = {f.metadata["env"]: f.default for f in setting_fields()}
 ENV_NAME = re.compile(r"\bSCIM_PROXY_[A-Z0-9_]+\b")
 # The compose/Caddy placeholder for the public DNS name: not an app setting.
 PUBLIC_SCIM_ENV = {"SCIM_PROXY_DOMAIN"}

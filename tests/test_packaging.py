@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -73,3 +74,32 @@ def test_modules_stay_small() -> None:
         for path in (ROOT / folder).rglob("*.py")
     }
     assert {} == {path: lines for path, lines in sizes.items() if lines > 300}
+
+
+def test_tracing_extra_is_what_tracing_needs(wheel: Path, tmp_path: Path) -> None:
+    """Installed as the image does (the lock, no dev tools): OTEL_* variables without the `tracing` extra log
+    tracing_unavailable and the proxy goes on; with the extra they start an OTLP tracer."""
+    venv = tmp_path / "venv"
+    sync = [_uv(), "sync", "-q", "--locked", "--offline", "--no-dev", "--no-install-project", "--inexact"]
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
+    python = venv / "bin" / "python"
+    probe = (
+        "from structlog.testing import capture_logs\n"
+        "from scim_proxy.settings import Settings\n"
+        "from scim_proxy.web.tracing import start_tracing\n"
+        "with capture_logs() as events:\n"
+        "    tracing = start_tracing(Settings.from_env({'OTEL_EXPORTER_OTLP_ENDPOINT': 'http://127.0.0.1:9'}))\n"
+        "if tracing is not None:\n"
+        "    tracing.shutdown()\n"
+        "print(events[0]['event'])\n"
+    )
+    seen = []
+    for extras in ([], ["--extra", "tracing"]):
+        subprocess.run([*sync, "--python", sys.executable, *extras], cwd=ROOT, env=env, check=True, timeout=300)
+        install = [_uv(), "pip", "install", "-q", "--offline", "--no-deps", "--python", str(python), str(wheel)]
+        subprocess.run(install, check=True, timeout=120)
+        result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert 0 == result.returncode, result.stderr
+        seen.append(result.stdout.strip())
+
+    assert ["tracing_unavailable", "tracing_on"] == seen

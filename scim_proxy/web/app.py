@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -33,6 +34,10 @@ from scim_proxy.web.responses import (
     proxy_error_handler,
     unexpected_error_handler,
 )
+from scim_proxy.web.tracing import start_tracing
+
+if TYPE_CHECKING:
+    from scim_proxy.web.spans import Tracing  # imports OpenTelemetry: only when tracing is on
 
 READ_ONLY = ["GET"]
 
@@ -97,10 +102,24 @@ def create_app(
     *,
     jumpcloud: JumpCloudClient | None = None,
     observers: list[RequestObserver] | None = None,
+    tracing: Tracing | None = None,
 ) -> Starlette:
-    """The proxy as an ASGI app. Pass `jumpcloud` to inject a client (tests); else the lifespan opens one."""
+    """The proxy as an ASGI app. Pass `jumpcloud` to inject a client (tests); else the lifespan opens one.
+
+    Tracing comes from `settings.tracing` (the OTEL_* variables) unless `tracing` is injected;
+    when it is off, nothing of it is imported or wired.
+    """
     settings = settings or Settings()
     metrics = Metrics()
+    tracing = tracing or start_tracing(settings)
+    call_observers = [metrics.upstream_call, *([tracing.upstream_call] if tracing else [])]
+
+    def open_jumpcloud() -> JumpCloudClient:
+        client = make_jumpcloud_client(settings)
+        for observer in call_observers:
+            client.add_call_observer(observer)
+        return client
+
     routes: list[BaseRoute] = [
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         Route("/healthz", discovery.healthz, methods=["GET"]),
@@ -115,9 +134,7 @@ def create_app(
         if app.state.jumpcloud is None:
             # Built off the event loop (aiohttp takes ~0.5 s to import): /healthz answers at once,
             # /readyz and SCIM requests wait for the client (UpstreamClientGate).
-            pending = asyncio.ensure_future(
-                asyncio.to_thread(make_jumpcloud_client, settings, on_call=metrics.upstream_call)
-            )
+            pending = asyncio.ensure_future(asyncio.to_thread(open_jumpcloud))
             app.state.jumpcloud_pending = pending
         try:
             yield
@@ -126,16 +143,24 @@ def create_app(
                 owned = await pending
                 await owned.aclose()
                 app.state.jumpcloud = None
+            if tracing is not None:
+                await asyncio.to_thread(tracing.shutdown)  # flushes queued spans: blocking I/O
 
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(ForwardedHeadersMiddleware, trusted=settings.forwarded_allow_ips),
             Middleware(TrailingSlashMiddleware),
+            # Outside RequestContextMiddleware: its observers and the JumpCloud calls see the span.
+            *([tracing.middleware()] if tracing else []),
             Middleware(
                 RequestContextMiddleware,
                 deadline=settings.request_deadline,
-                observers=[metrics.request_finished, *(observers or [])],
+                observers=[
+                    metrics.request_finished,
+                    *([tracing.request_finished] if tracing else []),
+                    *(observers or []),
+                ],
                 on_start=[metrics.request_started],
                 record=bool(settings.record_path),
             ),
@@ -171,7 +196,8 @@ def create_app(
     app.state.user_mapping = user_mapping(settings)
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
     if jumpcloud is not None:
-        jumpcloud.add_call_observer(metrics.upstream_call)
+        for observer in call_observers:
+            jumpcloud.add_call_observer(observer)
     app.state.metrics = metrics
     return app
 
