@@ -1,4 +1,4 @@
-"""Register rows JC-90 to JC-98: the requests the proxy really builds, sent to the target, do what it expects.
+"""Register rows JC-90 to JC-98 and JC-100: the requests the proxy really builds, sent to the target, do what it expects.
 
 Bodies come from the proxy's own pure builders (`mapping.update_body`, `filters.to_search_filter`)
 and calls go through its `JumpCloudClient`, so a live run checks the proxy's requests themselves.
@@ -183,4 +183,17 @@ async def test_jc_98_retried_create_after_dropped_response_is_not_a_conflict(
     found = await settle_async(target, lambda: _lookup(proxy, f'userName eq "{username}"'), [username])
 
     assert (400, error_body(400, "User already exists")) == (retry.status_code, retry.json())
+    assert [username] == found
+
+
+async def test_jc_100_username_look_up_right_after_a_create_finds_the_user(
+    jc: httpx.Client, names: Names, proxy: Proxy
+) -> None:
+    """The proxy's username look-up, sent as soon as a create is answered, finds the user without settling."""
+    username = names.user("fresh")
+    created = jc.post("/api/systemusers", json={"username": username, "email": email_of(username), "state": "STAGED"})
+
+    found = await _lookup(proxy, f'userName eq "{username}"')  # deliberately no settle(): that is the question
+
+    assert 200 == created.status_code, created.text
     assert [username] == found
