@@ -154,10 +154,16 @@ class Settings:
         "Comma-separated proxy addresses whose X-Forwarded-* headers are trusted ('*' for all).",
     )
     workers: int = _setting(1, "SCIM_PROXY_WORKERS", "Worker processes.", converter=int)
+    shutdown_drain: float = _setting(
+        0.0,
+        "SCIM_PROXY_SHUTDOWN_DRAIN",
+        "Seconds to keep serving after SIGTERM with /readyz failing, so a load balancer moves traffic away first.",
+        converter=float,
+    )
     shutdown_timeout: float = _setting(
         30.0,
         "SCIM_PROXY_SHUTDOWN_TIMEOUT",
-        "Seconds to finish in-flight requests on SIGTERM.",
+        "Seconds to finish in-flight requests on SIGTERM (after the drain).",
         converter=float,
     )
 

@@ -19,6 +19,7 @@ from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
 from scim_proxy.web import discovery, groups, groups_disabled, users
+from scim_proxy.web.drain import drain_on_sigterm
 from scim_proxy.web.metrics import Metrics
 from scim_proxy.web.middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
 from scim_proxy.web.responses import http_error_handler, proxy_error_handler, unexpected_error_handler
@@ -98,7 +99,8 @@ def create_app(
             )
             app.state.jumpcloud_pending = pending
         try:
-            yield
+            with drain_on_sigterm(settings.shutdown_drain, on_start=lambda: setattr(app.state, "stopping", True)):
+                yield
         finally:
             if pending is not None:
                 owned = await pending
@@ -142,6 +144,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.stopping = False  # set by the SIGTERM drain: /readyz then answers 503
     app.state.user_mapping = user_mapping(settings)
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
     if jumpcloud is not None:
