@@ -55,6 +55,7 @@ class EmulatorState:
                     default_state=self.config.default_state,
                     new_id=self._new_id,
                     clock=self.config.clock,
+                    duplicate_user=self.config.duplicate_user,
                 )
             return self._orgs[org_id]
 
