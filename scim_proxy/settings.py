@@ -86,7 +86,7 @@ class Settings:
     retry_attempts: int = _setting(
         4,
         "SCIM_PROXY_RETRY_ATTEMPTS",
-        "Attempts per idempotent JumpCloud call (1 = no retry).",
+        "Attempts per JumpCloud call, a create's sends included (1 = no retry).",
         converter=int,
     )
     retry_backoff: float = _setting(

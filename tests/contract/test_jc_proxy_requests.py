@@ -1,4 +1,4 @@
-"""Register rows JC-90 to JC-98 and JC-100: the requests the proxy really builds, sent to the target, do what it expects.
+"""Register rows JC-90 to JC-98 and JC-100: the requests the proxy really builds, sent to the target, do as expected.
 
 Bodies come from the proxy's own pure builders (`mapping.update_body`, `filters.to_search_filter`)
 and calls go through its `JumpCloudClient`, so a live run checks the proxy's requests themselves.

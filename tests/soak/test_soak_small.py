@@ -1,4 +1,4 @@
-"""The chaos soak at a small size: every fault kind injected, nothing lost, duplicated or wrong, Entra barely notices."""
+"""The chaos soak at a small size: every fault kind injected, nothing lost, duplicated or wrong, few failures seen."""
 
 from __future__ import annotations
 
