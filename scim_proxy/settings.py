@@ -127,7 +127,7 @@ class Settings:
     retry_attempts: int = _setting(
         4,
         "SCIM_PROXY_RETRY_ATTEMPTS",
-        "Attempts per idempotent JumpCloud call (1 = no retry).",
+        "Attempts per JumpCloud call, a create's sends included (1 = no retry).",
         converter=int,
     )
     retry_backoff: float = _setting(
@@ -251,10 +251,16 @@ class Settings:
         validator=_positive,
     )
     workers: int = _setting(1, "SCIM_PROXY_WORKERS", "Worker processes.", converter=int)
+    shutdown_drain: float = _setting(
+        0.0,
+        "SCIM_PROXY_SHUTDOWN_DRAIN",
+        "Seconds to keep serving after SIGTERM with /readyz failing, so a load balancer moves traffic away first.",
+        converter=float,
+    )
     shutdown_timeout: float = _setting(
         30.0,
         "SCIM_PROXY_SHUTDOWN_TIMEOUT",
-        "Seconds to finish in-flight requests on SIGTERM.",
+        "Seconds to finish in-flight requests on SIGTERM (after the drain).",
         converter=float,
     )
     tracing: TracingSettings = attrs.field(factory=TracingSettings)  # OTEL_* variables: no flag, see above

@@ -142,6 +142,11 @@ def _prestop_seconds() -> int:
     return int(command[1]) if command[:1] == ["sleep"] else 0
 
 
+def _setting(data: dict[str, Any], name: str) -> float:
+    """A numeric setting as `data` (ConfigMap or compose environment) sets it, else its default."""
+    return float(data.get(name, DEFAULTS[name]))
+
+
 # 1. Schemas ---------------------------------------------------------------------------------------------
 
 
@@ -339,14 +344,18 @@ def test_networkpolicy_egress_allows_only_dns_and_https() -> None:
     assert all(rule.get("from") and rule.get("ports") for rule in spec["ingress"])
 
 
-def test_termination_grace_exceeds_shutdown_timeout() -> None:
-    """Pod grace exceeds preStop sleep + shutdown timeout; compose's stop grace exceeds the timeout."""
-    default = DEFAULTS["SCIM_PROXY_SHUTDOWN_TIMEOUT"]
-    timeout = float(_configmap_data().get("SCIM_PROXY_SHUTDOWN_TIMEOUT", default))
-    assert _pod_spec()["terminationGracePeriodSeconds"] > _prestop_seconds() + timeout
-    proxy = _compose_proxy()
-    compose_timeout = float(proxy["environment"].get("SCIM_PROXY_SHUTDOWN_TIMEOUT", timeout))
-    assert int(str(proxy["stop_grace_period"]).removesuffix("s")) > compose_timeout
+def test_termination_grace_exceeds_drain_and_shutdown_timeout() -> None:
+    """Pod grace exceeds preStop + drain + shutdown timeout, and the pod drains itself (no preStop sleep as well)."""
+    config = _configmap_data()
+    drain, timeout = _setting(config, "SCIM_PROXY_SHUTDOWN_DRAIN"), _setting(config, "SCIM_PROXY_SHUTDOWN_TIMEOUT")
+    assert drain >= 5, "endpoints and the ingress controller need a few seconds to drop a terminating pod"
+    assert 0 == _prestop_seconds(), "the proxy drains on SIGTERM; a preStop sleep would only add to it"
+    assert _pod_spec()["terminationGracePeriodSeconds"] > _prestop_seconds() + drain + timeout
+    environment = _compose_proxy()["environment"]
+    compose_wait = _setting(environment, "SCIM_PROXY_SHUTDOWN_DRAIN") + _setting(
+        environment, "SCIM_PROXY_SHUTDOWN_TIMEOUT"
+    )
+    assert int(str(_compose_proxy()["stop_grace_period"]).removesuffix("s")) > compose_wait
 
 
 def test_dockerfile_final_stage_is_non_root_with_healthcheck() -> None:

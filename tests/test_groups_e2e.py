@@ -133,8 +133,8 @@ async def test_many_members_are_all_added_and_read_back(stack: Stack) -> None:
     assert 2 == emulator.calls("list_group_members") - pages_before
 
 
-async def test_duplicate_display_name_is_409_and_retried_create_is_recovered(stack: Stack) -> None:
-    """A second group with a taken name is 409 uniqueness; Entra re-sending its own create gets the group back."""
+async def test_duplicate_display_name_is_409_even_from_the_same_entra_group(stack: Stack) -> None:
+    """A taken group name is 409 uniqueness, also when Entra sends its own create again (RFC 7644 §3.3)."""
     body = {"externalId": ENTRA_GROUP_ID, "displayName": "Sales"}
     first = await stack.scim.post("/Groups", json=body)
 
@@ -142,7 +142,9 @@ async def test_duplicate_display_name_is_409_and_retried_create_is_recovered(sta
     other = await stack.scim.post("/Groups", json={"externalId": "another-object", "displayName": "Sales"})
     case_only = await stack.scim.post("/Groups", json={"displayName": "SALES"})
 
-    assert (201, first.json()["id"]) == (again.status_code, again.json()["id"])
+    assert 201 == first.status_code
+    assert (409, "uniqueness") == (again.status_code, again.json()["scimType"])
+    assert first.json()["id"] in again.json()["detail"]
     assert (409, "uniqueness") == (other.status_code, other.json()["scimType"])
     assert (409, "uniqueness") == (case_only.status_code, case_only.json()["scimType"])
     assert 1 == len(stack.emulator.groups())

@@ -269,6 +269,58 @@ async def test_unanswered_create_is_recovered(client: httpx.AsyncClient, jc: res
     assert (1, 2) == (create.call_count, lookup.call_count)
 
 
+async def test_unanswered_create_not_applied_is_resent(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A create meeting 503 whose group is not found afterwards is sent again, once: 201."""
+    lookup = jc.get(GROUPS).respond(200, json=[], headers={"x-total-count": "0"})
+    create = jc.post(GROUPS)
+    create.side_effect = [httpx.Response(503), httpx.Response(201, json=jc_group())]
+
+    resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-1"}, headers=AUTH)
+
+    assert (201, GID) == (resp.status_code, resp.json()["id"])
+    assert (2, 2) == (create.call_count, lookup.call_count)
+    assert create.calls[0].request.content == create.calls[1].request.content
+
+
+async def test_throttled_create_is_resent_without_a_look_up(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A 429 on a group create is resent straight away (JumpCloud did nothing): 201 after the name check only."""
+    lookup = jc.get(GROUPS).respond(200, json=[], headers={"x-total-count": "0"})
+    create = jc.post(GROUPS)
+    create.side_effect = [httpx.Response(429, headers={"Retry-After": "0"}), httpx.Response(201, json=jc_group())]
+
+    resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-1"}, headers=AUTH)
+
+    assert (201, 2, 1) == (resp.status_code, create.call_count, lookup.call_count)
+
+
+async def test_unanswered_create_meeting_another_group_is_409(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A create whose answer was lost, when another externalId now holds the name, is 409 and not resent."""
+    lookup = jc.get(GROUPS)
+    lookup.side_effect = [
+        httpx.Response(200, json=[], headers={"x-total-count": "0"}),
+        httpx.Response(200, json=[jc_group(description="scimExternalId=entra-2")], headers={"x-total-count": "1"}),
+    ]
+    create = jc.post(GROUPS).mock(side_effect=httpx.RemoteProtocolError("Server disconnected"))
+
+    resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-1"}, headers=AUTH)
+
+    assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
+    assert 1 == create.call_count
+
+
+async def test_member_add_meeting_500_is_retried(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A member add that meets a JumpCloud 500 is retried (a repeat add is harmless): 204."""
+    route = jc.post(MEMBERS)
+    route.side_effect = [httpx.Response(500), httpx.Response(204)]
+
+    resp = await client.patch(
+        f"/scim/v2/Groups/{GID}", json=patch({"op": "add", "path": "members", "value": [{"value": U1}]}), headers=AUTH
+    )
+
+    assert (204, 2) == (resp.status_code, route.call_count)
+    assert [{"op": "add", "type": "user", "id": U1}] * 2 == [json.loads(c.request.content) for c in route.calls]
+
+
 # -- patch ------------------------------------------------------------------------------------
 
 

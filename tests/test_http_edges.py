@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import respx
@@ -34,11 +36,11 @@ async def test_missing_or_malformed_auth_is_401_without_call(
     assert 0 == len(jc.calls)
 
 
-@pytest.mark.parametrize(("upstream", "expected"), [(401, 401), (403, 403), (500, 502), (418, 502)])
+@pytest.mark.parametrize(("upstream", "expected"), [(401, 401), (403, 403), (500, 503), (418, 502)])
 async def test_upstream_status_mapping(
     client: httpx.AsyncClient, jc: respx.Router, upstream: int, expected: int
 ) -> None:
-    """JumpCloud 401/403 pass through; other failures are 502, never echoing the upstream body."""
+    """JumpCloud 401/403 pass through; a 500 kept after retries is 503, others 502; never the upstream body."""
     jc.get(f"/api/systemusers/{USER_ID}").respond(
         upstream, json={"message": "SECRET-UPSTREAM-DETAIL"}, headers={"x-leak": "no"}
     )
@@ -197,11 +199,11 @@ async def test_retried_delete_meeting_404_is_204(client: httpx.AsyncClient, jc: 
     assert (204, 2) == (resp.status_code, route.call_count)
 
 
-@pytest.mark.parametrize("upstream", [502, 503, 504])
+@pytest.mark.parametrize("upstream", [500, 502, 503, 504])
 async def test_exhausted_retries_on_5xx_answer_503_with_retry_after(
     client: httpx.AsyncClient, jc: respx.Router, upstream: int
 ) -> None:
-    """A read that keeps meeting 502, 503 or 504 is retried, then answered 503 with Retry-After."""
+    """A read that keeps meeting 500, 502, 503 or 504 is retried, then answered 503 with Retry-After."""
     route = jc.get(f"/api/systemusers/{USER_ID}").respond(upstream)
 
     resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
@@ -225,10 +227,39 @@ async def test_cookies_from_jumpcloud_never_ride_along(client: httpx.AsyncClient
     assert "cookie" not in route.calls.last.request.headers
 
 
-async def test_upstream_500_is_not_retried(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A JumpCloud 500 (not in the retry list) is answered 502 after one call."""
-    route = jc.get(f"/api/systemusers/{USER_ID}").respond(500, json={"message": "boom"})
+async def test_upstream_500_on_a_read_is_retried(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A GET meeting a JumpCloud 500 is retried and succeeds: 200 in two calls."""
+    route = jc.get(f"/api/systemusers/{USER_ID}")
+    route.side_effect = [httpx.Response(500, json={"message": "boom"}), httpx.Response(200, json=jc_user())]
 
     resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
-    assert (502, 1) == (resp.status_code, route.call_count)
+    assert (200, 2) == (resp.status_code, route.call_count)
+
+
+async def test_upstream_500_on_an_update_is_retried(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A PATCH whose PUT meets a 500 is retried with the same body: 200, the title changed once."""
+    route = jc.put(f"/api/systemusers/{USER_ID}")
+    route.side_effect = [httpx.Response(500), httpx.Response(200, json=jc_user(jobTitle="Lead"))]
+
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "replace", "path": "title", "value": "Lead"}]},
+    )
+
+    assert (200, "Lead", 2) == (resp.status_code, resp.json()["title"], route.call_count)
+    assert [{"jobTitle": "Lead"}] * 2 == [json.loads(call.request.content) for call in route.calls]
+
+
+async def test_upstream_500_on_a_search_is_retried(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """Entra's userName filter meeting a 500 on the search is retried: 200 with the user."""
+    route = jc.post("/api/search/systemusers")
+    route.side_effect = [
+        httpx.Response(500),
+        httpx.Response(200, json={"totalCount": 1, "results": [jc_user()]}),
+    ]
+
+    resp = await client.get("/scim/v2/Users", params={"filter": 'userName eq "jdoe"'}, headers=AUTH)
+
+    assert (200, 1, 2) == (resp.status_code, resp.json()["totalResults"], route.call_count)

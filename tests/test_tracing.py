@@ -58,9 +58,9 @@ async def _traced(
     provider.shutdown()
 
 
-def _create_recovered_after_conflict(jc: respx.Router) -> tuple[respx.Route, respx.Route]:
-    """JumpCloud: the create conflicts, the look-up fails once (503) then finds the same user."""
-    create = jc.post("/api/systemusers").respond(409, json={"message": "Already Exists"})
+def _create_recovered_after_a_lost_answer(jc: respx.Router) -> tuple[respx.Route, respx.Route]:
+    """JumpCloud: the create's answer is lost (502), the look-up fails once (503) then finds the same user."""
+    create = jc.post("/api/systemusers").respond(502)
     search = jc.post("/api/search/systemusers")
     search.side_effect = [
         httpx.Response(503),
@@ -81,8 +81,8 @@ def _client_spans(spans: InMemorySpanExporter) -> list[ReadableSpan]:
 async def test_one_server_span_and_a_client_span_per_jumpcloud_exchange(
     traced: httpx.AsyncClient, jc: respx.Router, spans: InMemorySpanExporter
 ) -> None:
-    """A create that conflicts, then a look-up retried once, traces as one server span over three client spans."""
-    _create_recovered_after_conflict(jc)
+    """A create whose answer was lost, then a look-up retried once: one server span over three client spans."""
+    _create_recovered_after_a_lost_answer(jc)
 
     resp = await traced.post("/scim/v2/Users", json=NEW_USER, headers={**AUTH, "X-Request-ID": "rid-trace-1"})
 
@@ -105,7 +105,7 @@ async def test_one_server_span_and_a_client_span_per_jumpcloud_exchange(
 
     clients = _client_spans(spans)
     assert [
-        ("POST /api/systemusers", 409, "409", StatusCode.ERROR),
+        ("POST /api/systemusers", 502, "502", StatusCode.ERROR),
         ("POST /api/search/systemusers", 503, "503", StatusCode.ERROR),
         ("POST /api/search/systemusers", 200, None, StatusCode.UNSET),
     ] == [
@@ -133,7 +133,7 @@ async def test_no_span_holds_the_key_or_personal_data(
     traced: httpx.AsyncClient, jc: respx.Router, spans: InMemorySpanExporter
 ) -> None:
     """No span name, attribute or event of a create carries the API key, the userName, the email or a name."""
-    _create_recovered_after_conflict(jc)
+    _create_recovered_after_a_lost_answer(jc)
 
     await traced.post("/scim/v2/Users", json=NEW_USER, headers=AUTH)
 

@@ -35,6 +35,11 @@ def _key_set(keys: Iterable[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _check_duplicate(_: object, __: attrs.Attribute[tuple[int, str]], value: tuple[int, str]) -> None:
+    if value[0] not in (400, 409):
+        raise ValueError(f"a duplicate user is answered 400 or 409, not {value[0]}")
+
+
 def _check_rate(_: object, __: attrs.Attribute[float], value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"rate must be within 0..1, got {value}")
@@ -127,6 +132,9 @@ class EmulatorConfig:
     - `tenants`: multi-tenant (MSP) keys -> the org ids they administer; such a key must send
       `x-org-id` naming one of them. Each org has its own users and groups.
     - `default_state`: the org setting `newSystemUserStateDefaults.manualEntry`.
+    - `duplicate_user`: the (status, message) of a create or PUT repeating a unique value: the
+      spec's 400 "User already exists" by default, 409 as in JumpCloud's Go CLI test mocks, any
+      message (the proxy must not depend on the words; register JC-35, JC-98).
     - `clock`: the source of `created` timestamps and ObjectId times (inject for determinism).
     - `wording`: how error bodies are worded: `register` (docs/jumpcloud-assumptions.md) or
       `alternative` (a second stand-in's; see `devtools.emulator.wording`).
@@ -140,6 +148,7 @@ class EmulatorConfig:
     default_state: Literal["ACTIVATED", "STAGED"] = attrs.field(
         default="ACTIVATED", validator=attrs.validators.in_(("ACTIVATED", "STAGED"))
     )
+    duplicate_user: tuple[int, str] = attrs.field(default=(400, "User already exists"), validator=_check_duplicate)
     faults: Faults = NO_FAULTS
     clock: Callable[[], datetime] = _utc_now
     wording: Wording = attrs.field(default="register", validator=attrs.validators.in_(WORDINGS))

@@ -4,6 +4,7 @@ JcError                       any status; body {"code", "message", "status"} (SP
 ├── BadRequest(ValueError)    400 INVALID_ARGUMENT
 ├── NotFound(LookupError)     404 {"code": 404, "message": "Not Found", "status": "NOT_FOUND"}
 ├── Conflict                  409 FAILED_PRECONDITION (a manager deleted without cascade_manager)
+├── UserExists                409 ALREADY_EXISTS (a duplicate user, with EmulatorConfig.duplicate_user)
 ├── AlreadyExists             409 {"message": "Already Exists"} (v2, as PSMOD saw it)
 └── Unauthorized              401 {"error": "Unauthorized", "message": ...} or {"message": ...}
 """
@@ -50,6 +51,13 @@ class Conflict(JcError):
 
     status = 409
     grpc_status = "FAILED_PRECONDITION"
+
+
+class UserExists(JcError):
+    """A duplicate username, email or employeeIdentifier, when the emulator answers it 409."""
+
+    status = 409
+    grpc_status = "ALREADY_EXISTS"
 
 
 class AlreadyExists(JcError):

@@ -44,22 +44,24 @@ class FaultMiddleware:
         if rule is None:
             await self.app(scope, receive, send)
             return
-        await self._misbehave(rule, scope, receive, send)
+        await self._misbehave(rule, route_name, scope, receive, send)
 
-    async def _misbehave(self, rule: FaultRule, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _misbehave(
+        self, rule: FaultRule, route_name: str | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if rule.latency > 0:
-            self.emulator.count_fault("latency")
+            self.emulator.count_fault("latency", route_name)
             await asyncio.sleep(rule.latency)
         if rule.status is not None:
-            self.emulator.count_fault(f"status_{rule.status}")
+            self.emulator.count_fault(f"status_{rule.status}", route_name)
             body = _status_body(self.emulator, rule.status)
             await _answer_status(send, status=rule.status, body=body, retry_after=rule.retry_after)
         elif rule.drop == "before":
-            self.emulator.count_fault("drop_before")
+            self.emulator.count_fault("drop_before", route_name)
             await _drain(receive)  # closing with unread bytes would be a TCP reset, not a clean close
             await _drop(send)
         elif rule.drop == "after":
-            self.emulator.count_fault("drop_after")
+            self.emulator.count_fault("drop_after", route_name)
             await self.app(scope, receive, _discard)  # the write is applied; its answer is lost
             await _drop(send)
         else:

@@ -16,6 +16,8 @@ from typing import Any
 from devtools.emulator.config import EmulatorConfig, FaultRule, Faults, Quirks
 from devtools.emulator.store import ObjectIds, OrgStore
 
+UNMATCHED_ROUTE = "<unmatched>"
+
 
 class EmulatorState:
     """Everything one emulator app holds in memory."""
@@ -26,6 +28,7 @@ class EmulatorState:
         self.requests: Counter[tuple[str, str]] = Counter()  # (method, route template) -> calls
         self.route_calls: Counter[str] = Counter()  # route name -> calls
         self.fault_counts: Counter[str] = Counter()  # latency, status_429, drop_before, ...
+        self.route_faults: Counter[tuple[str, str]] = Counter()  # (route name, kind) -> faults
         self._orgs: dict[str, OrgStore] = {}
         self._new_id = ObjectIds(config.clock)
         self._faults = config.faults
@@ -61,6 +64,7 @@ class EmulatorState:
                     new_id=self._new_id,
                     clock=self.config.clock,
                     quirks=lambda: self.quirks,
+                    duplicate_user=self.config.duplicate_user,
                 )
             return self._orgs[org_id]
 
@@ -107,6 +111,7 @@ class EmulatorState:
             self.route_calls.clear()
             self.fault_counts.clear()
             self._unsorted_requests = 0
+            self.route_faults.clear()
             self._random = random.Random(self._faults.seed)  # noqa: S311 -- reproducible chaos, not crypto
 
     def record_request(self, *, method: str, template: str, route_name: str | None) -> None:
@@ -124,7 +129,8 @@ class EmulatorState:
                     return rule
             return None
 
-    def count_fault(self, kind: str) -> None:
-        """Count one injected fault of `kind`."""
+    def count_fault(self, kind: str, route_name: str | None = None) -> None:
+        """Count one injected fault of `kind` (per route too, when the request matched one)."""
         with self.lock:
             self.fault_counts[kind] += 1
+            self.route_faults[(route_name or UNMATCHED_ROUTE, kind)] += 1

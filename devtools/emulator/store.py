@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devtools.emulator.config import Quirks
-from devtools.emulator.errors import AlreadyExists, BadRequest, Conflict, NotFound
+from devtools.emulator.errors import AlreadyExists, BadRequest, Conflict, NotFound, UserExists
 from devtools.emulator.records import OBJECT_ID, blank_user, resolve_state, validate_changes
 
 USER_EXISTS = "User already exists"
@@ -57,10 +57,12 @@ class OrgStore:
         new_id: ObjectIds,
         clock: Callable[[], datetime],
         quirks: Callable[[], Quirks] = Quirks,
+        duplicate_user: tuple[int, str] = (400, USER_EXISTS),
     ):
         self.org_id = org_id
         self._quirks = quirks
         self.default_state = default_state
+        self._duplicate_user = duplicate_user
         self._new_id = new_id
         self._clock = clock
         self.users: dict[str, dict[str, Any]] = {}  # insertion order is _id order
@@ -160,12 +162,14 @@ class OrgStore:
 
     def _check_unique(self, changes: Mapping[str, Any], *, user_id: str | None) -> None:
         others = [user for key, user in self.users.items() if key != user_id]
+        status, message = self._duplicate_user
+        duplicate = BadRequest(message) if status == 400 else UserExists(message)
         for name in ("username", "email"):
             if name in changes and any(changes[name].casefold() == o[name].casefold() for o in others):
-                raise BadRequest(USER_EXISTS)
+                raise duplicate
         identifier = changes.get("employeeIdentifier")
         if identifier is not None and any(identifier == o["employeeIdentifier"] for o in others):
-            raise BadRequest(USER_EXISTS)
+            raise duplicate
 
     def _check_manager(self, changes: Mapping[str, Any], *, user_id: str | None) -> None:
         manager = changes.get("manager")

@@ -1,18 +1,18 @@
 """JumpCloudClient: the one object that sends HTTP to JumpCloud (users.py and groups.py call it).
 
 One pooled `httpx.AsyncClient` (injected: tests hand in a respx-backed one) carries every
-call. Idempotent calls (GET, PUT, DELETE, search) are retried with stamina on 429, 502,
-503, 504 and connection errors, with full-jitter exponential backoff, honouring a capped
-`Retry-After`, inside the SCIM request's deadline. A create (POST) is sent once: the
-caller decides what an unanswered create means (see `endpoints/users.py`).
+call. Idempotent calls (GET, PUT, DELETE, search, member changes) are retried with stamina
+on 429, 500, 502, 503, 504 and connection errors, with full-jitter exponential backoff,
+honouring a capped `Retry-After`, inside the SCIM request's deadline. A create goes through
+`create()`: sent again only when JumpCloud surely did not apply it (see its docstring).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -32,8 +32,10 @@ from scim_proxy.jumpcloud.responses import (
     final_error,
     is_transport_failure,
     json_or_text,
-    retry_after,
 )
+from scim_proxy.jumpcloud.retries import RetryableStatus, RetryPolicy, final, pause, refused
+
+__all__ = ["JumpCloudClient", "RetryPolicy"]
 
 _T = TypeVar("_T")
 
@@ -51,14 +53,6 @@ ORG_HEADER_REFUSED = (
 )
 
 
-@attrs.frozen(kw_only=True)
-class RetryPolicy:
-    attempts: int = 4
-    wait_initial: float = 0.2
-    wait_max: float = 5.0
-    retry_after_cap: float = 10.0
-
-
 @attrs.frozen
 class _Call:
     """One logical JumpCloud call, as every attempt of it is sent."""
@@ -72,10 +66,16 @@ class _Call:
     operation: str
 
 
-class _RetryableStatus(Exception):
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
+def _call(
+    method: str, path: str, *, auth: Credentials, params: Mapping[str, str] | None, body: Any, operation: str
+) -> _Call:
+    headers = {"x-api-key": auth.api_key, "accept": "application/json"}
+    if auth.org_id and not path.startswith(ORG_HEADER_REFUSED):
+        headers["x-org-id"] = auth.org_id
+    content = None if body is None else json.dumps(body).encode()
+    if content is not None:
+        headers["content-type"] = "application/json"
+    return _Call(method, path, headers, params, content, body, operation)
 
 
 class JumpCloudClient:
@@ -117,35 +117,28 @@ class JumpCloudClient:
         operation: str,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-        idempotent: bool = True,
     ) -> httpx.Response:
-        """Send one logical call (retried if idempotent); return a 2xx response or raise."""
-        headers = {"x-api-key": auth.api_key, "accept": "application/json"}
-        if auth.org_id and not path.startswith(ORG_HEADER_REFUSED):
-            headers["x-org-id"] = auth.org_id
-        content = None if body is None else json.dumps(body).encode()
-        if content is not None:
-            headers["content-type"] = "application/json"
-        call = _Call(method, path, headers, params, content, body, operation)
+        """Send one idempotent call, retried; return a 2xx response or raise (a create: `create()`)."""
+        call = _call(method, path, auth=auth, params=params, body=body, operation=operation)
         # The first attempt goes straight out: most calls succeed, and setting up the retry
         # machinery for each of them cost ~5 % of a request's CPU. A retryable failure is then
         # handed to stamina as its first attempt, so the attempt count and backoff are unchanged.
         try:
             response = await self._attempt(call)
-        except _RetryableStatus as exc:
+        except RetryableStatus as exc:
             first: Exception = exc
         except UpstreamUnavailable as exc:
             if not is_transport_failure(exc):
                 raise
             first = exc
         else:
-            return check(response, operation)  # outside the try: a 500 or 4xx is not retried
+            return check(response, operation)  # outside the try: a 4xx is not retried
         stats = budget.current()
         failure: Exception | None = first
         try:
             async for attempt in stamina.retry_context(
-                on=self._backoff_hook(idempotent),
-                attempts=max(1, self._retry.attempts if idempotent else 1),
+                on=self._backoff_hook(),
+                attempts=max(1, self._retry.attempts),
                 timeout=max(0.0, stats.remaining()),
                 wait_initial=self._retry.wait_initial,
                 wait_max=self._retry.wait_max,
@@ -158,38 +151,84 @@ class JumpCloudClient:
                         raise replay
                     stats.retries += 1
                     response = await self._attempt(call)
-        except _RetryableStatus as exc:
+        except RetryableStatus as exc:
             raise final_error(exc.response, operation) from None
         return check(response, operation)
 
+    async def create(
+        self,
+        path: str,
+        *,
+        auth: Credentials,
+        operation: str,
+        body: Any,
+        decode: Callable[[httpx.Response], _T],
+        committed: Callable[[], Awaitable[_T | None]],
+    ) -> _T:
+        """POST a create, sent again only when JumpCloud surely did not apply it; one send at a time.
+
+        - 429: JumpCloud refused before doing anything: sent again after `Retry-After` or our backoff.
+        - 5xx, timeout, dropped connection: maybe applied. `committed()` looks: what it finds is
+          the answer (it raises for someone else's user); None: not applied, so sent again. A
+          failed look-up leaves the failure as the answer.
+        - 400/409 after an unanswered send: maybe our own create (applied, or still running when
+          it timed out: the unique username makes the second one "already exists", never a second
+          user), so `committed()` looks again before JumpCloud's answer stands.
+
+        At most `RetryPolicy.attempts` sends, all inside the request's deadline.
+        """
+        call = _call("POST", path, auth=auth, params=None, body=body, operation=operation)
+        stats = budget.current()
+        unanswered, sent = False, 0
+        while True:
+            sent += 1
+            try:
+                response = await self._attempt(call)
+            except RetryableStatus as exc:
+                failure: Exception = exc
+            except UpstreamUnavailable as exc:
+                if not is_transport_failure(exc):
+                    raise
+                failure = exc
+            else:
+                if unanswered and response.status_code in (400, 409):
+                    found = await committed()
+                    if found is not None:
+                        return found
+                return decode(check(response, operation, conflict_by_text=False))
+            if not refused(failure):
+                unanswered = True
+                try:
+                    found = await committed()
+                except UpstreamUnavailable:
+                    raise final(failure, operation) from None
+                if found is not None:
+                    return found
+            wait = self._pause(sent, failure) if sent < self._retry.attempts else None
+            if wait is None:
+                raise final(failure, operation)
+            await asyncio.sleep(wait)
+            stats.retries += 1
+
     async def _attempt(self, call: _Call) -> httpx.Response:
-        """One exchange; a status worth retrying comes out as _RetryableStatus."""
+        """One exchange; a status worth retrying comes out as RetryableStatus."""
         response = await self._once(call)
         if response.status_code in RETRYABLE_STATUSES:
-            raise _RetryableStatus(response)
+            raise RetryableStatus(response)
         return response
 
-    def _backoff_hook(self, idempotent: bool) -> Any:
-        policy = self._retry
-        attempt = [0]
+    def _backoff_hook(self) -> Any:
+        failures = [0]
 
         def hook(exc: Exception) -> bool | float:
-            if not idempotent:
-                return False
-            attempt[0] += 1
-            if isinstance(exc, _RetryableStatus):
-                hinted = retry_after(exc.response)
-                if hinted is not None:
-                    if hinted > policy.retry_after_cap:
-                        return False  # JumpCloud wants a longer pause than we may take: give up now
-                    return hinted
-            elif not is_transport_failure(exc):
-                return False
-            # Full jitter: spread retries of many concurrent requests instead of synchronising them.
-            ceiling = min(policy.wait_max, policy.wait_initial * 2 ** (attempt[0] - 1))
-            return random.uniform(0, ceiling)  # noqa: S311 -- jitter, not cryptography
+            failures[0] += 1
+            wait = self._pause(failures[0], exc)
+            return False if wait is None else wait
 
         return hook
+
+    def _pause(self, failures: int, exc: Exception) -> float | None:
+        return pause(self._retry, failures, exc, remaining=budget.current().remaining())
 
     async def _once(self, call: _Call) -> httpx.Response:
         stats = budget.current()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -98,12 +98,18 @@ class JumpCloudGroups:
         response = await self._client.request("GET", f"{_BASE}/{group_id}", auth=auth, operation="get_group")
         return decode.group(decode.found_record(response, operation="get_group"))
 
-    async def create(self, body: dict[str, Any], *, auth: Credentials) -> JcGroup:
-        """POST /usergroups (201); sent once, as a create JumpCloud may have committed must not be repeated."""
-        response = await self._client.request(
-            "POST", _BASE, auth=auth, body=body, operation="create_group", idempotent=False
+    async def create(
+        self, body: dict[str, Any], *, auth: Credentials, committed: Callable[[], Awaitable[JcGroup | None]]
+    ) -> JcGroup:
+        """POST /usergroups (201); `committed()` finds the group if an unanswered send was applied."""
+        return await self._client.create(
+            _BASE,
+            auth=auth,
+            body=body,
+            operation="create_group",
+            decode=lambda response: decode.group(decode.json_of(response)),
+            committed=committed,
         )
-        return decode.group(decode.json_of(response))
 
     async def put(self, group_id: str, body: dict[str, Any], *, auth: Credentials) -> JcGroup:
         """PUT /usergroups/{id}: a full update (`name` required); members are not part of it."""

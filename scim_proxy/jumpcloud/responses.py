@@ -22,7 +22,8 @@ from scim_proxy.errors import (
     UpstreamUnavailable,
 )
 
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+REFUSED = 429  # JumpCloud throttled the call before doing anything: even a create may be sent again
 _MAX_MESSAGE = 200
 
 
@@ -46,12 +47,14 @@ def final_error(response: httpx.Response, operation: str) -> ProxyError:
     wait = int(hinted) + 1 if hinted is not None else 5
     if response.status_code == 429:
         return Throttled(f"JumpCloud is rate-limiting {operation}; retry later", retry_after=wait)
-    # 502/503/504 after every retry: 503 with Retry-After, so Entra comes back later. (Our own
+    # 500/502/503/504 after every retry: 503 with Retry-After, so Entra comes back later. (Our own
     # client timing out is different: that is a 504, raised where the call is made.)
     return UpstreamBusy(f"JumpCloud is unavailable for {operation} (HTTP {response.status_code})", retry_after=wait)
 
 
-def check(response: httpx.Response, operation: str) -> httpx.Response:
+def check(response: httpx.Response, operation: str, *, conflict_by_text: bool = True) -> httpx.Response:
+    """The 2xx response, else its SCIM error. `conflict_by_text=False` (creates) reads a 400 as
+    invalidValue whatever it says: the caller then asks JumpCloud who holds the unique values."""
     status = response.status_code
     if status < 300:
         return response
@@ -65,7 +68,7 @@ def check(response: httpx.Response, operation: str) -> httpx.Response:
         raise Forbidden(f"JumpCloud refused {operation} for this API key: the admin's role may not allow it")
     if status == 404:
         raise NotFound(f"Not found in JumpCloud ({operation})")
-    if status == 409 or (status == 400 and "already exist" in message.lower()):
+    if status == 409 or (status == 400 and conflict_by_text and "already exist" in message.lower()):
         raise Conflict(f"JumpCloud refused {operation}: {message or 'a unique value is already taken'}")
     if status in (400, 422):
         raise InvalidValue(f"JumpCloud rejected {operation}: {message or 'invalid value'}")

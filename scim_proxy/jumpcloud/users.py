@@ -8,7 +8,7 @@ that read them there, in the query too (as JumpCloud's PowerShell SDK does).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from scim_proxy.errors import Conflict, InvalidValue, Mutability, NotFound, ProxyError
@@ -61,11 +61,18 @@ class JumpCloudUsers:
         )
         return self._decode.page(response)
 
-    async def create_user(self, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
-        response = await self._client.request(
-            "POST", "/api/systemusers", auth=auth, body=dict(body), operation="create_user", idempotent=False
+    async def create_user(
+        self, body: Mapping[str, Any], *, auth: Credentials, committed: Callable[[], Awaitable[JcUser | None]]
+    ) -> JcUser:
+        """POST /systemusers; `committed()` finds the user if an unanswered send was applied (client.create)."""
+        return await self._client.create(
+            "/api/systemusers",
+            auth=auth,
+            body=dict(body),
+            operation="create_user",
+            decode=self._decode.user,
+            committed=committed,
         )
-        return self._decode.user(response)
 
     async def update_user(self, user_id: str, body: Mapping[str, Any], *, auth: Credentials) -> JcUser:
         """PUT the fields in `body`; a rename JumpCloud refuses or ignores is Mutability (400), never a 5xx."""

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 import structlog
 
-from scim_proxy.errors import Conflict, NotFound, TooMany, UpstreamUnavailable
+from scim_proxy.errors import Conflict, NotFound, TooMany
 from scim_proxy.jumpcloud.groups import MAX_SCANNED_GROUPS, PAGE, JumpCloudGroups, member_failure_error
 from scim_proxy.jumpcloud.models import Credentials, JcGroup
 from scim_proxy.scim.filter_eval import compile_filter
@@ -138,48 +138,41 @@ async def _views(
 
 
 async def create_group(jc: JumpCloudGroups, wanted: GroupInput, *, auth: Credentials) -> GroupView:
-    """Create the group and add its members; a group Entra already created (lost answer) is reused."""
-    created = await _existing_same(jc, wanted, auth)
-    if created is None:
-        created = await _create(jc, wanted, auth)
-        members: list[str] = []
-    else:
-        log.info("create_recovered", reason="same_external_id", resource="Group")
-        members = await jc.list_members(created.id, auth=auth)
-    missing = [uid for uid in wanted.members or () if uid not in members]
-    if missing:
-        await _apply(jc, created.id, add=missing, remove=(), auth=auth)
-        members += missing
-    return GroupView(group=created, members=tuple(members))
+    """Create the group and add its members; a name JumpCloud already holds is 409 uniqueness.
 
-
-async def _existing_same(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -> JcGroup | None:
-    """The group Entra already created with this name and externalId (a lost answer), else None.
-
-    JumpCloud's own name uniqueness is unconfirmed, so the name is checked here before a create.
+    Even a group Entra created before is a conflict (RFC 7644 §3.3: a client's repeated POST);
+    only this request's own create, applied with its answer lost, is answered 201.
     """
+    await _name_free(jc, wanted, auth)
+    created = await _create(jc, wanted, auth)
+    if wanted.members:
+        await _apply(jc, created.id, add=wanted.members, remove=(), auth=auth)
+    return GroupView(group=created, members=tuple(wanted.members or ()))
+
+
+async def _name_free(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -> None:
+    """409 if a group has this name; JumpCloud's own name uniqueness is unconfirmed, so we look first."""
     for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
-        if wanted.external_id is not None and translate.external_id(group) == wanted.external_id:
-            return group
         if group.name.casefold() == wanted.display_name.casefold():
             raise Conflict(f"displayName {wanted.display_name!r} is already taken by JumpCloud group {group.id}")
-    return None
 
 
 async def _create(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -> JcGroup:
+    async def committed() -> JcGroup | None:
+        """The group this request's unanswered create made (same name and externalId), else None."""
+        for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
+            if translate.external_id(group) != wanted.external_id:
+                raise Conflict(f"displayName {wanted.display_name!r} is already taken by JumpCloud group {group.id}")
+            log.info("create_recovered", reason="unanswered_create", resource="Group")
+            return group
+        return None
+
     try:
-        return await jc.create(translate.create_body(wanted), auth=auth)
+        return await jc.create(translate.create_body(wanted), auth=auth, committed=committed)
     except Conflict:
         raise Conflict(
             f"displayName {wanted.display_name!r} is already taken in JumpCloud (group names are unique ignoring case)"
         ) from None
-    except UpstreamUnavailable:  # not Throttled: a 429 means JumpCloud did nothing
-        # The create may have been committed with its answer lost: look before answering.
-        for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
-            if translate.external_id(group) == wanted.external_id:
-                log.info("create_recovered", reason="unanswered_create", resource="Group")
-                return group
-        raise
 
 
 async def read_group(jc: JumpCloudGroups, group_id: str, *, auth: Credentials, with_members: bool) -> GroupView:

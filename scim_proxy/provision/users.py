@@ -4,8 +4,9 @@ Each takes parsed SCIM input and a `UserMapping` and returns SCIM-side values (`
 `UserPage`); the web layer decodes requests and renders answers. JumpCloud calls per
 operation: a filter 1 (search, or one GET for `id eq`; a filter JumpCloud cannot say exactly,
 or a sorted filter, one per 1000 users it may select, see find_users), a page 1, a read 1, a
-create 1 (+1 look-up after an unanswered create or a conflict), a PATCH 1 (a GET if nothing
-we keep changes, or first when a value-filtered remove needs the current value), a PUT 1, a DELETE 1.
+create 1 (+1 look-up and a resend per unanswered send; up to 3 look-ups after a 400/409), a
+PATCH 1 (a GET if nothing we keep changes, or first when a value-filtered remove needs the
+current value), a PUT 1, a DELETE 1.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import attrs
 import structlog
 
-from scim_proxy.errors import Conflict, NotFound, Throttled, TooMany, UpstreamUnavailable
+from scim_proxy.errors import Conflict, InvalidValue, NotFound, TooMany
 from scim_proxy.jumpcloud.models import Credentials, JcUser
 from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.scim.filter_eval import compile_filter
@@ -24,6 +25,7 @@ from scim_proxy.scim.filter_syntax import parse
 from scim_proxy.scim.listing import ListParams
 from scim_proxy.scim.models import Parsed, ScimUser, Value
 from scim_proxy.scim.patch import resolve_conditions
+from scim_proxy.scim.schema import UserAttribute
 from scim_proxy.translate import users as translate
 from scim_proxy.translate.render import render_user
 from scim_proxy.translate.search import regex_equal, requested_id, user_search
@@ -137,64 +139,85 @@ async def read_user(jc: JumpCloudUsers, user_id: str, *, auth: Credentials, mapp
 
 
 async def create_user(jc: JumpCloudUsers, parsed: Parsed, *, auth: Credentials, mapping: UserMapping) -> ScimUser:
-    """Create the user; a create JumpCloud may have committed is never re-sent."""
+    """Create the user; a unique value JumpCloud already holds is 409 uniqueness naming it.
+
+    Even the same person sent again is a conflict (RFC 7644 §3.3: a client's repeated POST).
+    Only this request's own create, applied with its answer lost, is answered 201 with the
+    user it made: the client resends only when a look-up shows it was not applied.
+    """
     wanted = parsed.as_dict()
     body = translate.create_body(wanted, mapping)
+
+    async def committed() -> JcUser | None:
+        return await _own_create(jc, body, wanted, auth, mapping)
+
     try:
-        created = await jc.create_user(body, auth=auth)
-    except Throttled:
-        raise  # JumpCloud refused before doing anything
-    except UpstreamUnavailable:
-        # Timeout, dropped connection or 5xx: the user may exist now. Look before answering.
-        recovered = await _committed_create(jc, body, wanted, auth, mapping, allow_email_match=True)
-        if recovered is None:
+        created = await jc.create_user(body, auth=auth, committed=committed)
+    except _Taken:
+        raise
+    except (Conflict, InvalidValue) as refused:
+        # JumpCloud's 400 or 409: what it holds says whether a unique value is taken, not its words.
+        taken = await _taken(jc, body, auth, mapping)
+        if taken is None:
             raise
-        log.info("create_recovered", reason="unanswered_create")
-        return recovered
-    except Conflict:
-        # Entra re-sending a create that succeeded (its first answer was lost) ends the same way.
-        recovered = await _committed_create(jc, body, wanted, auth, mapping, allow_email_match=False)
-        if recovered is None:
-            raise
-        log.info("create_recovered", reason="already_exists_same_external_id")
-        return recovered
+        raise taken from refused
     return translate.to_scim_user(created, mapping)
 
 
-async def _committed_create(
-    jc: JumpCloudUsers,
-    body: translate.JcBody,
-    wanted: dict[str, Value],
-    auth: Credentials,
-    mapping: UserMapping,
-    *,
-    allow_email_match: bool,
-) -> ScimUser | None:
-    """The user our create asked for, if it exists and is the same person; else None.
+class _Taken(Conflict):
+    """A unique value another JumpCloud user holds (already looked up: nothing more to ask)."""
 
-    Same person: the same externalId; when the request had none and our own create went
-    unanswered, the same email. An existing user that differs raises 409 (uniqueness).
+    def __init__(self, attribute: UserAttribute, value: str, holder: JcUser) -> None:
+        super().__init__(f"{attribute.name} {value!r} is already taken in JumpCloud by user {holder.id}")
+
+
+async def _own_create(
+    jc: JumpCloudUsers, body: translate.JcBody, wanted: dict[str, Value], auth: Credentials, mapping: UserMapping
+) -> JcUser | None:
+    """The user this request's unanswered create made, or None if JumpCloud holds no such username.
+
+    Ours: the same externalId; with no externalId in the request, the same email. A user
+    that differs raises 409 (uniqueness): a resend could only be refused.
     """
-    user_name = str(body["username"])
-    query = {"and": [{"username": regex_equal(user_name)}]}  # JumpCloud's usernames: one per name, any case
-    try:
-        page = await jc.search_users(query, skip=0, limit=2, auth=auth)
-    except UpstreamUnavailable:
+    holder = await _holder(jc, mapping.schema.by_field["user_name"], str(body["username"]), auth)
+    if holder is None:
         return None
-    if not page.results:
-        return None
-    existing = translate.to_scim_user(page.results[0], mapping)
+    existing = translate.to_scim_user(holder, mapping)
     wanted_external = wanted.get("external_id")
     if wanted_external:
         same = existing.get("external_id") == wanted_external
     else:
         email = existing.get("email")
-        same = (
-            allow_email_match and isinstance(email, str) and email.casefold() == str(body.get("email", "")).casefold()
-        )
+        same = isinstance(email, str) and email.casefold() == str(body.get("email", "")).casefold()
     if not same:
-        raise Conflict(f"userName {user_name!r} already exists in JumpCloud as a different user")
-    return existing
+        raise _Taken(mapping.schema.by_field["user_name"], str(body["username"]), holder)
+    log.info("create_recovered", reason="unanswered_create")
+    return holder
+
+
+async def _taken(jc: JumpCloudUsers, body: translate.JcBody, auth: Credentials, mapping: UserMapping) -> _Taken | None:
+    """409 naming the first unique value of `body` (userName, email, employeeNumber) a user holds."""
+    for attribute in mapping.schema.attributes:
+        value = body.get(attribute.jc_field or "")
+        if not attribute.unique or not isinstance(value, str) or not value:
+            continue
+        holder = await _holder(jc, attribute, value, auth)
+        if holder is not None:
+            return _Taken(attribute, value, holder)
+    return None
+
+
+async def _holder(jc: JumpCloudUsers, attribute: UserAttribute, value: str, auth: Credentials) -> JcUser | None:
+    """The user holding `value` in `attribute` (case-insensitively where SCIM says so), or None."""
+    condition = value if attribute.case_exact else regex_equal(value)
+    page = await jc.search_users({"and": [{attribute.jc_field or "": condition}]}, skip=0, limit=2, auth=auth)
+    # JumpCloud's `$` also matches before a trailing newline: keep only exact matches.
+    return next((u for u in page.results if _holds(u, attribute, value)), None)
+
+
+def _holds(user: JcUser, attribute: UserAttribute, value: str) -> bool:
+    held = user.text(attribute.jc_field or "")
+    return held is not None and (held == value if attribute.case_exact else held.casefold() == value.casefold())
 
 
 async def replace_user(

@@ -78,6 +78,7 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
         jc_field="email",
         kind="email",
         required=True,
+        unique=True,
         description="JumpCloud keeps one address: the primary one, else the work one, else the first.",
     ),
     UserAttribute(

@@ -20,6 +20,7 @@ from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
 from scim_proxy.web import discovery, groups, groups_disabled, search, users
+from scim_proxy.web.drain import drain_on_sigterm
 from scim_proxy.web.metrics import Metrics
 from scim_proxy.web.middleware import (
     ForwardedHeadersMiddleware,
@@ -137,7 +138,8 @@ def create_app(
             pending = asyncio.ensure_future(asyncio.to_thread(open_jumpcloud))
             app.state.jumpcloud_pending = pending
         try:
-            yield
+            with drain_on_sigterm(settings.shutdown_drain, on_start=lambda: setattr(app.state, "stopping", True)):
+                yield
         finally:
             if pending is not None:
                 owned = await pending
@@ -193,6 +195,7 @@ def create_app(
     )
     app.router.redirect_slashes = False
     app.state.settings = settings
+    app.state.stopping = False  # set by the SIGTERM drain: /readyz then answers 503
     app.state.user_mapping = user_mapping(settings)
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
     if jumpcloud is not None:

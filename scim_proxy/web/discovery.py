@@ -68,11 +68,13 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: the lifespan has run (the upstream client exists); never calls JumpCloud."""
+    """Readiness: the upstream client exists and no SIGTERM drain is under way; never calls JumpCloud."""
     state = request.app.state
+    if getattr(state, "stopping", False):
+        return PlainTextResponse("stopping", status_code=503)
     pending = getattr(state, "jumpcloud_pending", None)
     if getattr(state, "jumpcloud", None) is None and pending is not None and pending.done():
         state.jumpcloud = pending.result()
-    if getattr(state, "jumpcloud", None) is None or getattr(state, "stopping", False):
+    if getattr(state, "jumpcloud", None) is None:
         return PlainTextResponse("starting", status_code=503)
     return PlainTextResponse("ready")

@@ -61,19 +61,19 @@ DEVIATIONS: dict[str, Deviation] = {
         "manager must be the id of a user", 'its manager is "SuzzyQ"; a JumpCloud manager is a user id (JC-45)'
     ),
     "Group tests / Create user 4 for group 2: Status code is 201": Deviation(
-        "User already exists", "its email is user 3's; JumpCloud emails are unique (JC-35)"
+        "is already taken in JumpCloud", "its email is user 3's; JumpCloud emails are unique (JC-35)"
     ),
     "ComplexAttribute tests / create user1: Status code is 201": Deviation(
         "not a well-formed address", 'its email is "emailName357"; JumpCloud requires an email address (JC-33)'
     ),
     "User tests with garbage / Post emp2: Status code is 201": Deviation(
-        "User already exists", "its email is emp1's; JumpCloud emails are unique (JC-35)"
+        "is already taken in JumpCloud", "its email is emp1's; JumpCloud emails are unique (JC-35)"
     ),
     "User tests with garbage / Post emp3: Status code is 201": Deviation(
-        "User already exists", "its email is emp1's; JumpCloud emails are unique (JC-35)"
+        "is already taken in JumpCloud", "its email is emp1's; JumpCloud emails are unique (JC-35)"
     ),
     "User tests with garbage / Post enterprise user: Status code is 201": Deviation(
-        "User already exists", "its email is emp1's; JumpCloud emails are unique (JC-35)"
+        "is already taken in JumpCloud", "its email is emp1's; JumpCloud emails are unique (JC-35)"
     ),
     "Group tests / Get group by id: Body contians user": Deviation(
         "lacks 'new User'",

@@ -1,4 +1,4 @@
-"""Register rows JC-28 and JC-90 to JC-98: the requests the proxy builds, sent to the target, do what it expects.
+"""Register rows JC-28, JC-90 to JC-98 and JC-108: the requests the proxy builds do what it expects.
 
 Bodies come from the proxy's own pure builders (`mapping.update_body`, `search.user_search`)
 and calls go through its `JumpCloudClient`, so a live run checks the proxy's requests themselves.
@@ -202,10 +202,8 @@ async def test_jc_98_retried_create_after_dropped_response_is_not_a_conflict(
     found = await settle_async(target, lambda: _lookup(proxy, f'userName eq "{username}"'), [username])
 
     contract.relies("the retry is refused as a duplicate", one_of(400, 409), retry.status_code)
-    if retry.status_code == 400:
-        contract.relies(
-            "naming it (the proxy's check() looks for 'already exist')", containing("already exist"), message_of(retry)
-        )
+    if retry.status_code == 400:  # the proxy reads duplicates from a look-up, not from the words (JC-35)
+        contract.observes("naming it", containing("already exist"), message_of(retry))
     contract.relies("and the proxy's lookup finds the committed user", [username], found)
     contract.observes("the refusal", (400, error_body(400, "User already exists")), (retry.status_code, body_of(retry)))
 
@@ -240,3 +238,16 @@ async def test_jc_28_filter_translation_finds_what_scim_says(
     ]
     for name, scim_filter, wanted in expectations:
         contract.relies(name, wanted, await _lookup(proxy, among(scim_filter)))
+
+
+async def test_jc_108_username_look_up_right_after_a_create_finds_the_user(
+    jc: httpx.Client, names: Names, proxy: Proxy, contract: Contract
+) -> None:
+    """The proxy's username look-up, sent as soon as a create is answered, finds the user without settling."""
+    username = names.user("fresh")
+    created = jc.post("/api/systemusers", json={"username": username, "email": email_of(username), "state": "STAGED"})
+
+    found = await _lookup(proxy, f'userName eq "{username}"')  # deliberately no settle(): that is the question
+
+    contract.relies("the create is answered", 200, created.status_code)
+    contract.relies("the look-up right after it finds the user", [username], found)

@@ -94,14 +94,19 @@ async def test_duplicate_create_is_409(stack: Stack, scim: httpx.AsyncClient) ->
     assert 1 == len(stack.emulator.users())
 
 
-async def test_resent_create_of_the_same_user_is_201(stack: Stack, scim: httpx.AsyncClient) -> None:
-    """Entra re-sending a create that already succeeded gets the same user back, not a duplicate."""
+async def test_resent_create_of_the_same_user_is_409_and_the_filter_finds_it(
+    stack: Stack, scim: httpx.AsyncClient
+) -> None:
+    """A client's second POST of a user it created is 409 uniqueness (RFC 7644 §3.3); its filter then finds it."""
     entra = EntraClient(scim)
     first = await entra.create(ALICE)
 
     again = await entra.create(ALICE)
+    found = await entra.find(ALICE.mail_nickname)
 
-    assert (201, first.json()["id"]) == (again.status_code, again.json()["id"])
+    assert (409, "uniqueness") == (again.status_code, again.json()["scimType"])
+    assert "userName 'alice.smith' is already taken" in again.json()["detail"]
+    assert found is not None and first.json()["id"] == found["id"]
     assert 1 == len(stack.emulator.users())
 
 

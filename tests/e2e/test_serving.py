@@ -1,11 +1,20 @@
-"""How the proxy is served: graceful shutdown, trusted proxy headers, workers, the per-key limiter."""
+"""How the proxy is served: graceful shutdown and the SIGTERM drain, trusted proxy headers, workers, the limiter."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
@@ -43,6 +52,148 @@ def test_shutdown_finishes_in_flight_requests() -> None:
         request.join(timeout=10)
 
     assert (1, [200]) == (reached, answers)  # the request was in flight when the server began to stop
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _status(url: str, **kwargs: Any) -> int | None:
+    """The status of a GET, or None when nothing listens."""
+    try:
+        return httpx.get(url, timeout=5, **kwargs).status_code
+    except httpx.TransportError:
+        return None
+
+
+def _wait_for(check: Callable[[], bool], what: str, *, tries: int = 400) -> None:
+    """Poll `check` every 50 ms, at most `tries` times (a bound, not a timing assertion)."""
+    for _ in range(tries):
+        if check():
+            return
+        threading.Event().wait(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@attrs.define
+class _Served:
+    """A `scim-proxy serve` process and what it has printed so far (read by a thread)."""
+
+    process: subprocess.Popen[str]
+    url: str
+    lines: list[str] = attrs.Factory(list)
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+
+@contextmanager
+def _proxy_process(jc_url: str, *flags: str) -> Iterator[_Served]:
+    """`scim-proxy serve` as a real process on a free loopback port, ready; killed if still alive at the end."""
+    port = _free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SCIM_PROXY_")}
+    argv = [sys.executable, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", jc_url]
+    argv += ["--log-format", "console", "--log-level", "debug", *flags]
+    process = subprocess.Popen(argv, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603 -- our own interpreter and CLI
+    served = _Served(process, f"http://127.0.0.1:{port}")
+    reader = threading.Thread(target=served._read, daemon=True)
+    reader.start()
+    try:
+        _wait_for(lambda: _status(f"{served.url}/readyz") == 200 or process.poll() is not None, "the proxy")
+        yield served
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        reader.join(timeout=10)
+
+
+def test_sigterm_drains_with_readiness_failing_until_a_second_sigterm() -> None:
+    """After SIGTERM the proxy still answers SCIM requests while /readyz is 503; a second SIGTERM stops it."""
+    with (
+        serve_in_thread(create_emulator_app(EmulatorConfig())) as jc_url,
+        _proxy_process(jc_url, "--shutdown-drain", "60") as served,
+    ):
+        served.process.send_signal(signal.SIGTERM)
+        _wait_for(lambda: _status(f"{served.url}/readyz") == 503, "readiness to fail")
+        during = (
+            _status(f"{served.url}/healthz"),
+            _status(f"{served.url}/scim/v2/Users", params={"filter": 'userName eq "x"'}, headers=AUTH),
+            served.process.poll(),
+        )
+        served.process.send_signal(signal.SIGTERM)
+        exit_code = served.process.wait(timeout=20)
+
+    assert (200, 200, None) == during
+    assert -signal.SIGTERM == exit_code  # uvicorn re-raises the SIGTERM once it has shut down
+    assert 1 == served.output().count("shutdown_draining")
+    assert None is _status(f"{served.url}/healthz")
+
+
+def test_sigterm_drain_ends_by_itself() -> None:
+    """With a short drain and one SIGTERM, the proxy drains, then shuts down on its own."""
+    with (
+        serve_in_thread(create_emulator_app(EmulatorConfig())) as jc_url,
+        _proxy_process(jc_url, "--shutdown-drain", "0.2") as served,
+    ):
+        served.process.send_signal(signal.SIGTERM)
+        exit_code = served.process.wait(timeout=20)
+
+    assert -signal.SIGTERM == exit_code
+    assert 1 == served.output().count("shutdown_draining")
+
+
+def test_without_a_drain_sigterm_stops_at_once() -> None:
+    """With the default drain of 0, SIGTERM goes straight to uvicorn's graceful shutdown: no drain."""
+    with serve_in_thread(create_emulator_app(EmulatorConfig())) as jc_url, _proxy_process(jc_url) as served:
+        served.process.send_signal(signal.SIGTERM)
+        exit_code = served.process.wait(timeout=20)
+
+    assert -signal.SIGTERM == exit_code
+    assert "shutdown_drain" not in served.output()
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The uvicorn worker processes (multiprocessing spawns) whose parent is `pid`, read from /proc."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        if parent == pid and b"spawn_main" in command:
+            workers.append(int(stat.parent.name))
+    return workers
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc")
+def test_every_worker_drains_on_sigterm() -> None:
+    """With two workers, SIGTERM to the main process makes each worker drain (readiness 503, SCIM served)."""
+    with (
+        serve_in_thread(create_emulator_app(EmulatorConfig())) as jc_url,
+        _proxy_process(jc_url, "--workers", "2", "--shutdown-drain", "60") as served,
+    ):
+        _wait_for(lambda: served.output().count("shutdown_drain_armed") == 2, "both workers to arm the drain")
+        workers = _workers_of(served.process.pid)
+        served.process.send_signal(signal.SIGTERM)
+        _wait_for(lambda: served.output().count("shutdown_draining") == 2, "both workers to drain")
+        readiness = {_status(f"{served.url}/readyz") for _ in range(10)}  # new connections, either worker
+        answered = _status(f"{served.url}/scim/v2/Users", params={"filter": 'userName eq "x"'}, headers=AUTH)
+        for worker in workers:  # the main process only waits for its workers: end their drain directly
+            os.kill(worker, signal.SIGTERM)
+        served.process.wait(timeout=20)
+
+    assert 2 == len(workers)
+    assert ({503}, 200) == (readiness, answered)
 
 
 def test_trusted_proxy_headers_shape_locations() -> None:

@@ -34,6 +34,7 @@ async def test_status_fault_answers_without_applying(
     assert "message" in resp.json()
     assert (str(retry_after) if retry_after else None) == resp.headers.get("retry-after")
     assert ([], {f"status_{status}": 1}) == (emulator.users(), dict(emulator.fault_counts))
+    assert {("create_user", f"status_{status}"): 1} == dict(emulator.route_faults)
 
 
 async def test_latency_fault_delays_then_answers(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
@@ -46,6 +47,7 @@ async def test_latency_fault_delays_then_answers(client: httpx.AsyncClient, emul
     assert resp.status_code == 200
     assert time.monotonic() - started >= 0.05
     assert dict(emulator.fault_counts) == {"latency": 1}
+    assert {("list_users", "latency"): 1} == dict(emulator.route_faults)
 
 
 @pytest.mark.parametrize(("drop", "users_after"), [("before", 0), ("after", 1)])

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from devtools.emulator import EmulatorState, Quirks
+from devtools.emulator import EmulatorConfig, EmulatorState, Quirks, create_emulator_app
 
-from .support import UNKNOWN_ID, user_body
+from .support import AUTH, BASE_URL, UNKNOWN_ID, user_body
 
 ALREADY_EXISTS = {"code": 400, "message": "User already exists", "status": "INVALID_ARGUMENT"}
 
@@ -66,6 +66,27 @@ async def test_duplicate_create_is_400_already_exists(client: httpx.AsyncClient,
     resp = await client.post("/api/systemusers", json=duplicate)
 
     assert (resp.status_code, resp.json()) == (400, ALREADY_EXISTS)
+
+
+@pytest.mark.parametrize(
+    ("answer", "body"),
+    [
+        ((409, "User already exists"), {"code": 409, "message": "User already exists", "status": "ALREADY_EXISTS"}),
+        ((400, "Bad Request"), {"code": 400, "message": "Bad Request", "status": "INVALID_ARGUMENT"}),
+    ],
+)
+async def test_duplicate_answer_is_configurable(answer: tuple[int, str], body: dict[str, Any]) -> None:
+    """`duplicate_user` sets the status and message of a duplicate, on create and on PUT alike."""
+    app = create_emulator_app(EmulatorConfig(duplicate_user=answer))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL, headers=AUTH) as client:
+        await client.post("/api/systemusers", json=user_body("jdoe"))
+        other = (await client.post("/api/systemusers", json=user_body("other"))).json()
+
+        created = await client.post("/api/systemusers", json=user_body("JDoe", email="new@example.com"))
+        renamed = await client.put(f"/api/systemusers/{other['_id']}", json={"email": "jdoe@example.com"})
+
+    assert [(answer[0], body)] * 2 == [(r.status_code, r.json()) for r in (created, renamed)]
+    assert 2 == len(app.state.emulator.users())
 
 
 async def test_employee_identifier_uniqueness_is_exact_and_ignores_null(client: httpx.AsyncClient) -> None:
