@@ -31,6 +31,10 @@ async def test_schemas_advertise_exactly_the_mapped_attributes(client: httpx.Asy
         for attribute in schema["attributes"]:
             if attribute["name"] == "name":
                 advertised |= {f"name.{sub['name']}" for sub in attribute["subAttributes"]}
+            elif attribute["name"] in ("phoneNumbers", "addresses"):  # kept by type: one path per (type, part)
+                subs = {sub["name"]: sub for sub in attribute["subAttributes"]}
+                types = subs.pop("type")["canonicalValues"]
+                advertised |= {f'{attribute["name"]}[type eq "{t}"].{part}' for t in types for part in subs}
             elif schema["name"] == "EnterpriseUser":
                 advertised.add(f"{schema['id']}:{attribute['name']}")
             else:

@@ -57,7 +57,7 @@ async def test_fresh_lifecycle_recording_replays(tmp_path: Path) -> None:
 
         result = await replay(path)
 
-        assert (11, 11) == (result.requests, result.upstream_calls)
+        assert (11, 12) == (result.requests, result.upstream_calls)  # the re-enable reads the user first
 
 
 async def test_make_demo_recording_replays(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ async def test_make_demo_recording_replays(tmp_path: Path) -> None:
 
     result = await replay(path)
 
-    assert (17, 20) == (result.requests, result.upstream_calls)  # + 3 group requests costing 2 + 3 + 1 calls
+    assert (17, 21) == (result.requests, result.upstream_calls)  # groups cost 2 + 3 + 1; the re-enable reads first
 
 
 async def test_changed_mapping_fails_with_side_by_side_diff(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -211,19 +211,30 @@ async def test_patch_flag_dialect_no_path_is_one_put(client: httpx.AsyncClient, 
     } == sent_json(route)
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("False", {"state": "SUSPENDED", "suspended": True}),
-        (False, {"state": "SUSPENDED", "suspended": True}),
-        ("True", {"suspended": False}),
-        ("true", {"suspended": False}),
-    ],
-)
-async def test_patch_active_in_both_dialects(
-    client: httpx.AsyncClient, jc: respx.Router, value: object, expected: dict[str, object]
+@pytest.mark.parametrize("value", ["False", False])
+async def test_patch_inactive_suspends_in_both_dialects(
+    client: httpx.AsyncClient, jc: respx.Router, value: object
 ) -> None:
-    """Disable suspends with state and flag; enable sends only suspended false (a STAGED user stays staged)."""
+    """Disable suspends with state and flag, in one PUT."""
+    route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(state="SUSPENDED", suspended=True))
+
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "Replace", "path": "active", "value": value}]},
+    )
+
+    assert (200, False) == (resp.status_code, resp.json()["active"])
+    assert {"state": "SUSPENDED", "suspended": True} == sent_json(route)
+    assert 1 == len(jc.calls)
+
+
+@pytest.mark.parametrize("value", ["True", "true", True])
+async def test_patch_active_reactivates_a_suspended_user(
+    client: httpx.AsyncClient, jc: respx.Router, value: object
+) -> None:
+    """Enable reads the user, and a suspended one gets only suspended false (a STAGED user stays staged)."""
+    read = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(state="SUSPENDED", suspended=True))
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
     resp = await client.patch(
@@ -232,8 +243,35 @@ async def test_patch_active_in_both_dialects(
         json={"Operations": [{"op": "Replace", "path": "active", "value": value}]},
     )
 
-    assert 200 == resp.status_code
-    assert expected == sent_json(route)
+    assert (200, True) == (resp.status_code, resp.json()["active"])
+    assert {"suspended": False} == sent_json(route)
+    assert (1, 1) == (read.call_count, route.call_count)
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        {"password_expired": True},  # reads inactive, but nothing to reactivate
+        {"state": "STAGED"},
+        {},
+    ],
+    ids=["password-expired", "staged", "active"],
+)
+async def test_periodic_active_true_writes_nothing_when_not_suspended(
+    client: httpx.AsyncClient, jc: respx.Router, held: dict[str, object]
+) -> None:
+    """Entra's periodic `active: true` for a user who is not suspended is answered from one read, with no write:
+    a user whose password expired still reads inactive, so Entra would otherwise re-send it every cycle."""
+    read = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(**held))
+
+    resp = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "Replace", "path": "active", "value": "True"}]},
+    )
+
+    assert (200, 1, 1) == (resp.status_code, read.call_count, len(jc.calls))
+    assert (not held.get("password_expired")) is resp.json()["active"]
 
 
 @pytest.mark.parametrize("value", [MANAGER_ID, {"value": MANAGER_ID}, [{"$ref": None, "value": MANAGER_ID}]])
@@ -272,7 +310,7 @@ async def test_patch_of_unmapped_attribute_only_reads(client: httpx.AsyncClient,
     resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
         headers=AUTH,
-        json={"Operations": [{"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 555 0100"}]},
+        json={"Operations": [{"op": "Add", "path": 'phoneNumbers[type eq "pager"].value', "value": "+1 555 0100"}]},
     )
 
     assert (200, 1, 1) == (resp.status_code, get.call_count, len(jc.calls))
@@ -289,16 +327,30 @@ async def test_patch_removing_username_is_refused(client: httpx.AsyncClient, jc:
 
 
 async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A SCIM PUT sends every mapped field, clearing the absent ones ("", or null for unique ones), in one call."""
+    """A SCIM PUT reads the user (arrays are replaced whole) and sends every mapped field, clearing the absent
+    ones ("", or null for unique ones); array entries no row names (a work_mobile phone) are kept."""
+    held = jc_user(
+        phoneNumbers=[
+            {"id": "a1", "type": "work", "number": "1"},
+            {"id": "a2", "type": "work_mobile", "number": "2"},
+        ],
+        addresses=[{"id": "a3", "type": "home", "locality": "Oslo", "poBox": "7"}],
+    )
+    read = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=held)
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
     resp = await client.put(
         f"/scim/v2/Users/{USER_ID}",
         headers=AUTH,
-        json={"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}], "title": "Lead"},
+        json={
+            "userName": "jdoe",
+            "emails": [{"value": "jdoe@example.com"}],
+            "title": "Lead",
+            "phoneNumbers": [{"type": "mobile", "value": "3"}],
+        },
     )
 
-    assert (200, 1) == (resp.status_code, len(jc.calls))
+    assert (200, 1, 1, 2) == (resp.status_code, read.call_count, route.call_count, len(jc.calls))
     assert {
         "username": "jdoe",
         "email": "jdoe@example.com",
@@ -315,6 +367,8 @@ async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, 
         "costCenter": "",
         "company": "",
         "manager": None,
+        "phoneNumbers": [{"type": "work_mobile", "number": "2"}, {"type": "mobile", "number": "3"}],
+        "addresses": [{"type": "home", "poBox": "7"}],
     } == sent_json(route)
 
 

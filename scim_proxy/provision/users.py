@@ -27,8 +27,9 @@ from scim_proxy.scim.models import Parsed, ScimUser, Value
 from scim_proxy.scim.patch import resolve_conditions
 from scim_proxy.scim.schema import UserAttribute
 from scim_proxy.translate import users as translate
+from scim_proxy.translate.regex import regex_equal
 from scim_proxy.translate.render import render_user
-from scim_proxy.translate.search import regex_equal, requested_id, user_search
+from scim_proxy.translate.search import requested_id, user_search
 from scim_proxy.translate.search_rules import user_tables
 from scim_proxy.translate.sorting import USER_TIE_BREAK, parse_sort, sort_resources
 from scim_proxy.translate.users import UserMapping, to_scim_user
@@ -223,8 +224,14 @@ def _holds(user: JcUser, attribute: UserAttribute, value: str) -> bool:
 async def replace_user(
     jc: JumpCloudUsers, user_id: str, parsed: Parsed, *, auth: Credentials, mapping: UserMapping
 ) -> ScimUser:
-    """SCIM PUT: every mapped attribute set, absent ones cleared; one JumpCloud call."""
-    body = translate.replace_body(parsed.as_dict(), mapping)
+    """SCIM PUT: every mapped attribute set, absent ones cleared.
+
+    One call, or two when the table keeps anything in an array (phone numbers, addresses,
+    custom attributes): JumpCloud replaces an array whole, so the user is read first and the
+    entries no row names are sent back as they are.
+    """
+    current = await jc.get_user(user_id, auth=auth) if translate.has_arrays(mapping) else None
+    body = translate.replace_body(parsed.as_dict(), mapping, current=current)
     return translate.to_scim_user(await jc.update_user(user_id, body, auth=auth), mapping)
 
 
@@ -233,21 +240,27 @@ async def patch_user(
 ) -> ScimUser:
     """SCIM PATCH (both Entra dialects, already parsed): one PUT of the changed fields.
 
-    A conditional change (`manager[value eq "<id>"]` removed) is decided against the user as
-    JumpCloud holds it, read first; a condition that does not hold changes nothing.
+    The user is read first (then 2 calls) when a change needs what JumpCloud holds: a
+    conditional change (`manager[value eq "<id>"]` removed), a value kept in an array (merged),
+    or a bare `active: true`, Entra's periodic re-enable, which writes only when the user is
+    really suspended (a user whose password expired reads inactive, but is not suspended).
     """
-    current = None
-    if parsed.conditional:
-        current = translate.to_scim_user(await jc.get_user(user_id, auth=auth), mapping)
-        resolved = resolve_conditions(parsed, current.values)
+    reactivation = [(c.field, c.value, c.only_if) for c in parsed.changes] == [("active", True, None)]
+    held: JcUser | None = None
+    if parsed.conditional or reactivation or translate.needs_current({c.field for c in parsed.changes}, mapping):
+        held = await jc.get_user(user_id, auth=auth)
+    if parsed.conditional and held is not None:
+        resolved = resolve_conditions(parsed, translate.to_scim_user(held, mapping).values)
         if len(resolved.changes) < len(parsed.changes):
             log.info("patch_condition_not_met", skipped=len(parsed.changes) - len(resolved.changes))
         parsed = resolved
-    body = translate.update_body(parsed.as_dict(), mapping)
+    if reactivation and held is not None and not (held.suspended or held.state == "SUSPENDED"):
+        return translate.to_scim_user(held, mapping)  # nothing to reactivate: no write
+    body = translate.update_body(parsed.as_dict(), mapping, current=held)
     if body:
         return translate.to_scim_user(await jc.update_user(user_id, body, auth=auth), mapping)
     # Nothing we keep changed: answer the current state.
-    return current or translate.to_scim_user(await jc.get_user(user_id, auth=auth), mapping)
+    return translate.to_scim_user(held or await jc.get_user(user_id, auth=auth), mapping)
 
 
 async def delete_user(jc: JumpCloudUsers, user_id: str, *, auth: Credentials) -> None:

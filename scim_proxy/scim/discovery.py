@@ -95,8 +95,13 @@ def _leaf(a: UserAttribute, name: str) -> dict[str, Any]:
 def user_schema(base: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> dict[str, Any]:
     attributes: list[dict[str, Any]] = []
     name_subs: list[dict[str, Any]] = []
+    typed: dict[str, list[UserAttribute]] = {}  # phoneNumbers, addresses: one complex attribute each
     for a in schema.in_schema(CORE_USER):
-        if a.path.startswith("name."):
+        if a.place is not None:
+            if a.place.top not in typed:
+                attributes.append({"name": a.place.top})  # its place, filled in below
+            typed.setdefault(a.place.top, []).append(a)
+        elif a.path.startswith("name."):
             name_subs.append(_leaf(a, a.path.split(".", 1)[1]))
         elif a.kind == "email":
             attributes.append(
@@ -115,9 +120,27 @@ def user_schema(base: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> dict[str
             )
         else:
             attributes.append(_leaf(a, a.path))
+    attributes = [_typed_attribute(typed[a["name"]]) if list(a) == ["name"] else a for a in attributes]
     if name_subs:
         attributes.insert(1, _attribute("name", type_="complex", sub=name_subs, description="The user's name."))
     return _schema(CORE_USER, "User", "User Account", attributes, base)
+
+
+def _typed_attribute(rows: list[UserAttribute]) -> dict[str, Any]:
+    """A multi-valued attribute kept by type (phoneNumbers, addresses): its parts and the types it keeps."""
+    top = rows[0].place.top if rows[0].place else ""
+    subs = list(dict.fromkeys(row.place.sub for row in rows if row.place))
+    types = list(dict.fromkeys(row.place.entry_type for row in rows if row.place))
+    return _attribute(
+        top,
+        type_="complex",
+        multi=True,
+        description=f"Kept by type in JumpCloud ({', '.join(types)}); other types are not stored.",
+        sub=[
+            *(_attribute(sub, description=f"The entry's {sub}.") for sub in subs),
+            _attribute("type", canonical_values=types, description="Which entry: one of the canonical values."),
+        ],
+    )
 
 
 def extension_schema(urn: str, base: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> dict[str, Any]:

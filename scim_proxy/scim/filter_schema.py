@@ -141,6 +141,13 @@ def _user_infos(row: UserAttribute) -> list[AttributeInfo]:
             ),
         ]
     kind = "boolean" if row.kind == "boolean" else "string"
+    if row.place is not None:  # phoneNumbers[type eq "work"].value: a list of typed entries
+        top, sub = row.place.top, row.place.sub
+        return [
+            AttributeInfo(path=top, top=top, type="complex", multi_valued=True),
+            AttributeInfo(path=f"{top}.{sub}", top=top, sub=sub, multi_valued=True, case_exact=row.case_exact),
+            AttributeInfo(path=f"{top}.type", top=top, sub="type", multi_valued=True),
+        ]
     if "." in name:
         top, _, sub = name.partition(".")
         parent = row.path.rpartition(".")[0]

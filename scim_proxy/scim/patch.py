@@ -49,7 +49,7 @@ def parse_patch(body: Any, schema: UserSchema = DEFAULT_USER_SCHEMA) -> Parsed:
         else:
             if not has_value:
                 raise InvalidValue(f"Operations[{index}]: {op} of '{path}' needs a value")
-            changes.extend(_set(path, value, ignored, schema, index=index))
+            changes.extend(_set(path, value, ignored, schema, index=index, replace=op == "replace"))
     return Parsed(changes=tuple(changes), ignored=tuple(ignored))
 
 
@@ -101,13 +101,19 @@ def patch_operation(operation: Any, index: int) -> tuple[str, str | None, Any, b
     return op.lower(), (path or None), folded.get("value"), "value" in folded
 
 
-def _set(path: str, value: Any, ignored: list[str], schema: UserSchema, *, index: int) -> list[Change]:
+def _set(path: str, value: Any, ignored: list[str], schema: UserSchema, *, index: int, replace: bool) -> list[Change]:
     if _reference_filter(path, schema, index) is not None:
         raise InvalidPath(
             f"Operations[{index}]: '{path}': a value filter on a single-valued attribute fits only a remove"
         )
     attribute = resolve(path, schema)
     if attribute is None:
+        typed = tuple(a for a in resolve_complex(path, schema) if a.place is not None)
+        if typed:
+            # phoneNumbers (a list) or phoneNumbers[type eq "work"] (an entry): a replace sets the
+            # whole attribute, so the entries it does not name are cleared (RFC 7644 section 3.5.2.3).
+            cleared = [change for a in typed for change in _clear(a)] if replace else []
+            return cleared + _typed_set(path, value, ignored, schema)
         if isinstance(value, Mapping) and "[" not in path:
             # `name` with {"givenName": ...} or the enterprise URN with an object: expand it.
             parsed = parse_user({path: value}, schema)
@@ -118,6 +124,19 @@ def _set(path: str, value: Any, ignored: list[str], schema: UserSchema, *, index
     if value is None:
         return []  # Entra cannot mean a null; nothing to change
     return [Change(attribute.field, coerce(attribute, value, path=path))]
+
+
+def _typed_set(path: str, value: Any, ignored: list[str], schema: UserSchema) -> list[Change]:
+    """The changes of an entry value (`phoneNumbers[type eq "work"]` with {"value": ...}) or a list."""
+    if "[" in path:
+        if not isinstance(value, Mapping):
+            raise InvalidValue(f"'{path}' takes an object of its sub-attributes")
+        leaves = {f"{path}.{key}": item for key, item in value.items() if str(key).lower() not in ("type", "primary")}
+        parsed = parse_user(leaves, schema)
+    else:
+        parsed = parse_user({path: value}, schema)
+    ignored.extend(parsed.ignored)
+    return list(parsed.changes)
 
 
 def _remove(path: str | None, index: int, ignored: list[str], schema: UserSchema, *, value: Any) -> list[Change]:

@@ -71,8 +71,12 @@ def resolve_complex(path: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> tupl
     for urn in schema.extensions:
         if key == urn.lower():
             return schema.in_schema(urn)
-    prefix = key + "."
-    return tuple(a for a in schema.attributes if a.path.lower().startswith(prefix))
+    filtered = split_value_path(key) if "[" in key else None
+    if filtered is not None:  # phoneNumbers[type eq "work"]: the rows of that entry
+        if filtered.field != "type" or filtered.op != "eq" or filtered.sub is not None:
+            return ()
+        key = typed_key(filtered.attribute, filtered.value)
+    return tuple(a for a in schema.attributes if a.path.lower().startswith((key + ".", key + "[")))
 
 
 @attrs.frozen
@@ -158,7 +162,10 @@ class _Scan:
 
 def _resolve_filtered(path: str, filtered: ValuePath, by_path: Mapping[str, UserAttribute]) -> UserAttribute | None:
     if filtered.attribute != "emails":
-        return None  # phoneNumbers[...], addresses[...]: JumpCloud-side arrays we do not map
+        # phoneNumbers[type eq "work"].value, addresses[type eq "home"].locality: a row of its own
+        if filtered.field == "type" and filtered.op == "eq" and filtered.sub is not None:
+            return by_path.get(typed_key(filtered.attribute, filtered.value, filtered.sub))
+        return None
     if filtered.op != "eq":
         raise InvalidPath(f"'{path}': only [type eq \"...\"] or [primary eq true] filters are supported")
     field, value = filtered.field, filtered.value.lower()
@@ -169,6 +176,41 @@ def _resolve_filtered(path: str, filtered: ValuePath, by_path: Mapping[str, User
     if field == "value":
         return by_path.get("emails")
     return None
+
+
+def typed_key(attribute: str, entry_type: str, sub: str | None = None) -> str:
+    """The table's (lower-case) path for `attribute[type eq "entry_type"].sub`, or the entry's prefix."""
+    key = f'{attribute}[type eq "{entry_type}"]'.lower()
+    return f"{key}.{sub.lower()}" if sub else key
+
+
+def typed_entries(path: str, value: Any, schema: UserSchema) -> tuple[list[tuple[str, Any]], list[str]] | None:
+    """A multi-valued attribute the table keeps by type (`phoneNumbers`, `addresses`) as leaf paths.
+
+    `[{"type": "work", "value": "1"}]` under `phoneNumbers` gives `phoneNumbers[type eq "work"].value`;
+    entries of a type no row keeps, or without a type, are listed as ignored. None when `path`
+    is not such an attribute.
+    """
+    top = canonical(path)
+    if top not in schema.typed_tops:
+        return None
+    entries = value if isinstance(value, list) else [value]
+    leaves: list[tuple[str, Any]] = []
+    ignored: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            ignored.append(path)
+            continue
+        folded = {str(k).lower(): v for k, v in entry.items()}
+        entry_type = folded.get("type")
+        prefix = typed_key(top, entry_type) if isinstance(entry_type, str) else ""
+        if not prefix or not any(key.startswith(prefix + ".") for key in schema.by_path):
+            ignored.append(f'{path}[type eq "{entry_type}"]' if isinstance(entry_type, str) else f"{path}[no type]")
+            continue
+        for sub, item in folded.items():
+            if sub not in ("type", "primary", "display"):
+                leaves.append((f"{prefix}.{sub}", item))
+    return leaves, ignored
 
 
 def flatten(

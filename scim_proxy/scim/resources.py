@@ -16,7 +16,7 @@ from typing import Any
 
 from scim_proxy.errors import InvalidSyntax, InvalidValue
 from scim_proxy.scim.models import Change, Parsed, Value
-from scim_proxy.scim.paths import flatten, resolve_quietly
+from scim_proxy.scim.paths import flatten, resolve_quietly, typed_entries
 from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
 _TRUE = {"true"}
@@ -33,13 +33,30 @@ def parse_user(body: Any, schema: UserSchema = DEFAULT_USER_SCHEMA) -> Parsed:
     for path, raw in flatten(body, schema=schema):
         attribute = resolve_quietly(path, schema)
         if attribute is None:
-            if path.lower() not in _IGNORED_SILENTLY and not path.lower().startswith("meta"):
+            expanded = typed_entries(path, raw, schema)
+            if expanded is not None:  # phoneNumbers, addresses: one change per typed entry's value
+                changes.extend(_typed_changes(*expanded, schema=schema, ignored=ignored))
+            elif path.lower() not in _IGNORED_SILENTLY and not path.lower().startswith("meta"):
                 ignored.append(path)
             continue
         if raw is None:
             continue
         changes.append(Change(attribute.field, coerce(attribute, raw, path=path)))
     return Parsed(changes=tuple(changes), ignored=tuple(ignored))
+
+
+def _typed_changes(
+    leaves: list[tuple[str, Any]], skipped: list[str], *, schema: UserSchema, ignored: list[str]
+) -> list[Change]:
+    ignored.extend(skipped)
+    changes: list[Change] = []
+    for leaf, raw in leaves:
+        attribute = resolve_quietly(leaf, schema)
+        if attribute is None:
+            ignored.append(leaf)  # a sub-attribute no row keeps (addresses[...].formatted)
+        elif raw is not None:
+            changes.append(Change(attribute.field, coerce(attribute, raw, path=leaf)))
+    return changes
 
 
 def coerce(attribute: UserAttribute, raw: Any, *, path: str) -> Value:

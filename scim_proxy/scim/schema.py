@@ -23,6 +23,61 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 Kind = Literal["string", "boolean", "reference", "email"]
+CUSTOM_ATTRIBUTES = "attributes"  # JumpCloud's array of {name, value}
+TYPED_ARRAYS = {"phoneNumbers": "number", "addresses": None}  # JumpCloud arrays of typed entries
+
+
+@attrs.frozen
+class JcTarget:
+    """Where a value lives in a JumpCloud user, parsed from a row's `jc_field`:
+
+    - `"firstname"`: a top-level string field;
+    - `"attributes.badgeNumber"`: the value of the custom attribute named badgeNumber;
+    - `"phoneNumbers[work].number"`, `"addresses[home].locality"`: one key of the entry of that
+      type in an array of typed entries.
+
+    The three array forms share one rule: JumpCloud's PUT replaces an array whole, so a write
+    reads the user first and merges (translate/arrays.py).
+    """
+
+    field: str
+    name: str | None = None  # the custom attribute's name
+    entry_type: str | None = None  # the typed entry's JumpCloud type
+    key: str | None = None  # the typed entry's key holding the value
+
+    @property
+    def in_array(self) -> bool:
+        return self.field == CUSTOM_ATTRIBUTES or self.field in TYPED_ARRAYS
+
+    @classmethod
+    def parse(cls, spec: str) -> JcTarget:
+        if spec.startswith(CUSTOM_ATTRIBUTES + "."):
+            return cls(CUSTOM_ATTRIBUTES, name=spec.removeprefix(CUSTOM_ATTRIBUTES + "."))
+        field, bracket, rest = spec.partition("[")
+        if not bracket:
+            return cls(spec)
+        entry_type, _, key = rest.partition("].")
+        if field not in TYPED_ARRAYS or not entry_type or not key:
+            raise ValueError(f"{spec!r} is not <array>[<type>].<key>")
+        return cls(field, entry_type=entry_type, key=key)
+
+
+@attrs.frozen
+class TypedPlace:
+    """Where a row's value sits in a SCIM multi-valued attribute: `phoneNumbers[type eq "work"].value`."""
+
+    top: str  # "phoneNumbers"
+    entry_type: str  # "work" (SCIM's type, lower-case)
+    sub: str  # "value"
+
+
+def typed_place(path: str) -> TypedPlace | None:
+    """The parts of a table path `top[type eq "t"].sub`; None for any other path."""
+    top, bracket, rest = path.partition('[type eq "')
+    entry_type, _, sub = rest.partition('"].')
+    if not bracket or not entry_type or not sub:
+        return None
+    return TypedPlace(top, entry_type.lower(), sub)
 
 
 @attrs.frozen(kw_only=True)
@@ -44,6 +99,17 @@ class UserAttribute:
     unique: bool = False  # JumpCloud refuses a second user with the same value (RFC 7643 uniqueness "server")
     description: str = ""
 
+    target: JcTarget | None = attrs.field(init=False, eq=False, repr=False)
+    place: TypedPlace | None = attrs.field(init=False, eq=False, repr=False)
+
+    @target.default
+    def _target(self) -> JcTarget | None:
+        return None if self.jc_field is None else JcTarget.parse(self.jc_field)
+
+    @place.default
+    def _place(self) -> TypedPlace | None:
+        return typed_place(self.path)
+
     @property
     def schema(self) -> str:
         """The schema URN the attribute belongs to (an extension's, or the core User's)."""
@@ -57,6 +123,38 @@ class UserAttribute:
 
 def _enterprise(name: str) -> str:
     return f"{ENTERPRISE_USER}:{name}"
+
+
+# SCIM phone types -> JumpCloud's (mobile, home, work, work_mobile, work_fax): SCIM has no
+# work-mobile, and its `fax` is the office fax. JumpCloud entries of other types are kept.
+PHONE_TYPES = {"work": "work", "mobile": "mobile", "home": "home", "fax": "work_fax"}
+ADDRESS_TYPES = ("work", "home")
+ADDRESS_PARTS = ("streetAddress", "locality", "region", "postalCode", "country")
+
+
+def _phones() -> tuple[UserAttribute, ...]:
+    return tuple(
+        UserAttribute(
+            path=f'phoneNumbers[type eq "{scim}"].value',
+            field=f"phone_{scim}",
+            jc_field=f"phoneNumbers[{jc}].number",
+            description=f"The {scim} phone number; JumpCloud's phone of type {jc}.",
+        )
+        for scim, jc in PHONE_TYPES.items()
+    )
+
+
+def _addresses() -> tuple[UserAttribute, ...]:
+    return tuple(
+        UserAttribute(
+            path=f'addresses[type eq "{kind}"].{part}',
+            field=f"address_{kind}_{part}",
+            jc_field=f"addresses[{kind}].{part}",
+            description=f"The {kind} address's {part}.",
+        )
+        for kind in ADDRESS_TYPES
+        for part in ADDRESS_PARTS
+    )
 
 
 USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
@@ -131,6 +229,8 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
         max_length=None,
         description="The manager's id in this service (a JumpCloud user id).",
     ),
+    *_phones(),
+    *_addresses(),
 )
 
 
@@ -146,6 +246,7 @@ class UserSchema:
     by_path: Mapping[str, UserAttribute] = attrs.field(init=False, eq=False, repr=False)
     by_field: Mapping[str, UserAttribute] = attrs.field(init=False, eq=False, repr=False)
     extensions: tuple[str, ...] = attrs.field(init=False, eq=False)  # extension schema URNs, table order
+    typed_tops: frozenset[str] = attrs.field(init=False, eq=False, repr=False)  # "phonenumbers", "addresses"
 
     @by_path.default
     def _by_path(self) -> Mapping[str, UserAttribute]:
@@ -158,6 +259,10 @@ class UserSchema:
     @extensions.default
     def _extensions(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(a.schema for a in self.attributes if a.schema != CORE_USER))
+
+    @typed_tops.default
+    def _typed_tops(self) -> frozenset[str]:
+        return frozenset(a.place.top.lower() for a in self.attributes if a.place is not None)
 
     def __attrs_post_init__(self) -> None:
         if len(self.by_path) != len(self.attributes) or len(self.by_field) != len(self.attributes):

@@ -3,7 +3,8 @@
 Rules:
 - unset attributes are omitted, never sent as null (Entra reads null as a change);
 - a row's path decides its place: `name.givenName` nests under `name`, `<urn>:department`
-  goes in that extension's object, anything else is top level;
+  goes in that extension's object, `phoneNumbers[type eq "work"].value` in the `work` entry of
+  `phoneNumbers` (one entry per type), anything else is top level;
 - `emails` (kind "email") is one `work`, `primary` address;
 - a reference (manager) is `{"value": id, "$ref": <base>/Users/id}` (a bare string makes
   Entra fail to deserialise the resource);
@@ -27,7 +28,11 @@ def render_user(user: ScimUser, *, base: str, schema: UserSchema = DEFAULT_USER_
         if value is None or value == "":
             continue
         rendered = _value(attribute, value, base)
-        if attribute.schema != CORE_USER:
+        if attribute.place is not None:
+            _entry(resource.setdefault(attribute.place.top, []), attribute.place.entry_type)[attribute.place.sub] = (
+                rendered
+            )
+        elif attribute.schema != CORE_USER:
             extensions.setdefault(attribute.schema, {})[attribute.name] = rendered
         elif "." in attribute.path:
             parent, _, child = attribute.path.partition(".")
@@ -44,6 +49,15 @@ def render_user(user: ScimUser, *, base: str, schema: UserSchema = DEFAULT_USER_
         "location": f"{base}/Users/{user.id}",
     }
     return resource
+
+
+def _entry(entries: list[dict[str, Any]], entry_type: str) -> dict[str, Any]:
+    """The entry of `entry_type` in a multi-valued attribute, added when it is not there yet."""
+    for entry in entries:
+        if entry["type"] == entry_type:
+            return entry
+    entries.append({"type": entry_type})
+    return entries[-1]
 
 
 def _value(attribute: UserAttribute, value: Value, base: str) -> Any:

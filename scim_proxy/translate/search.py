@@ -29,6 +29,7 @@ from scim_proxy.ids import local_part, object_id
 from scim_proxy.scim.filter_eval import Comparand, comparand, value_test
 from scim_proxy.scim.filter_schema import AttributeInfo, FilterAttributes
 from scim_proxy.scim.filter_syntax import And, Compare, Filter, Not, Or, Present, ValuePath
+from scim_proxy.translate.regex import escape_regex, regex_equal
 from scim_proxy.translate.search_rules import Rule
 
 PRESENT = {"$nin": ["", None]}  # JumpCloud keeps unset strings as "" and some fields as null
@@ -160,23 +161,15 @@ def _compare(rule: Rule, info: AttributeInfo, op: str, value: Comparand, negated
         return _Q("query", {rule.fields[0]: regex_equal(local_part(value))}, exact=False)
     if rule.kind == "string" and isinstance(value, str):
         return _string(rule.fields[0], op, value, rule.case_exact, negated)
+    if rule.kind == "custom" and isinstance(value, str) and op == "eq" and value and not negated:
+        return _custom(rule, value if rule.case_exact else regex_equal(value))
     return _SUPERSET
 
 
-def regex_equal(value: str, *, case_exact: bool = False) -> dict[str, str]:
-    """The `$regex` condition matching exactly `value` (ignoring case unless `case_exact`), escaped."""
-    return {"$regex": f"{'' if case_exact else '(?i)'}(^{escape_regex(value)}$)"}
-
-
-def escape_regex(value: str) -> str:
-    """Backslash every ASCII punctuation character, so the pattern matches `value` literally.
-
-    Letters, digits, `_` and non-ASCII characters stay as they are: a backslash before a
-    letter or digit means a class or a back-reference in PCRE, and before non-ASCII it is
-    engine-dependent. Whitespace is escaped too (it is literal in PCRE either way). An
-    unescaped value would be a pattern: `first.last` would also find `firstXlast`.
-    """
-    return "".join(f"\\{c}" if c.isascii() and not (c.isalnum() or c == "_") else c for c in value)
+def _custom(rule: Rule, condition: Any) -> _Q:
+    """Some custom attribute of that name, some with that value: a superset (no documented element match)."""
+    name, value = f"{rule.fields[0]}.name", f"{rule.fields[0]}.value"
+    return _Q("query", {"and": [{name: rule.constant}, {value: condition}]}, exact=False)
 
 
 def _string(field: str, op: str, value: str, case_exact: bool, negated: bool) -> _Q:
@@ -247,6 +240,8 @@ def _presence(rule: Rule, negated: bool) -> _Q:
         return _EVERYONE if negated else _NOBODY
     if rule.kind in ("id", "active"):
         return _NOBODY if negated else _EVERYONE  # always set
+    if rule.kind == "custom":
+        return _SUPERSET if negated else _custom(rule, PRESENT)
     if not rule.fields or rule.kind == "derived":
         return _SUPERSET
     return _absent(rule.fields) if negated else _present(rule.fields)

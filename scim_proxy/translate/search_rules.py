@@ -21,6 +21,7 @@ class Rule:
 
     kind: "string" (a stored field), "id" (`_id`), "date" (`created`), "active", "constant" (the
     same value whenever `fields` are set), "complex" (present when any of `fields` is),
+    "custom" (the custom attribute named `constant` in the `attributes` array: a narrow superset),
     "local_part" (userName read from the email), "derived" (not searchable: superset) or
     "absent" (an attribute Users lack, in a root search: never set).
     """
@@ -52,6 +53,12 @@ def user_search_rules(mapping: UserMapping) -> dict[str, Rule]:
             rules[key] = Rule("complex", (row.jc_field,))
             rules[f"{key}.value"] = Rule("string", (row.jc_field,), case_exact=True)
             rules[f"{key}.$ref"] = Rule("derived")
+        elif row.place is not None:  # an entry of phoneNumbers/addresses: read and checked in the proxy
+            top = row.place.top.lower()
+            rules.update({top: Rule("derived"), f"{top}.{row.place.sub.lower()}": Rule("derived")})
+            rules[f"{top}.type"] = Rule("derived")
+        elif row.target is not None and row.target.name is not None:  # a custom attribute
+            rules[key] = Rule("custom", (row.target.field,), row.case_exact, constant=row.target.name)
         elif row.field == "user_name" and mapping.username_from_email:
             rules[key] = Rule("local_part", (row.jc_field,))
         else:

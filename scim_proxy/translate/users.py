@@ -15,7 +15,7 @@ The rules of the product spec (JumpCloud's attribute table), plus manager and ex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -25,6 +25,7 @@ from scim_proxy.ids import is_email, is_valid_username, local_part, object_id
 from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.models import ScimUser, Value
 from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
+from scim_proxy.translate import arrays
 
 JcBody = dict[str, Any]  # a JSON body for JumpCloud: the converter edge
 
@@ -64,47 +65,88 @@ def to_scim_user(jc: JcUser, mapping: UserMapping = DEFAULT_MAPPING) -> ScimUser
 def _read(jc: JcUser, attribute: UserAttribute) -> Value:
     if attribute.kind == "boolean":  # `active`, the only derived attribute
         return not jc.suspended and jc.state != "SUSPENDED" and not jc.password_expired
-    if attribute.jc_field is None:
+    target = attribute.target
+    if target is None:
         return None
-    return jc.text(attribute.jc_field)
+    if target.in_array:
+        return arrays.read(jc.fields, target)
+    return jc.text(target.field)
+
+
+def needs_current(fields: Iterable[str], mapping: UserMapping = DEFAULT_MAPPING) -> bool:
+    """Whether writing these fields needs the user as JumpCloud holds it: an array is replaced whole."""
+    return any(_in_array(mapping.schema.by_field[field]) for field in fields)
+
+
+def has_arrays(mapping: UserMapping = DEFAULT_MAPPING) -> bool:
+    """Whether the table keeps anything in an array (then a SCIM PUT reads the user first)."""
+    return any(_in_array(attribute) for attribute in mapping.schema.attributes)
 
 
 def create_body(values: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING) -> JcBody:
     """The POST /api/systemusers body for a new user (validated; raises InvalidValue)."""
     checked = validate(values, complete=True, mapping=mapping)
     body: JcBody = {}
+    entries: list[arrays.Assignment] = []
     for field, value in checked.items():
-        attribute = mapping.schema.by_field[field]
-        if attribute.jc_field is not None and value not in (None, ""):
-            body[attribute.jc_field] = value
+        target = mapping.schema.by_field[field].target
+        if target is None or value in (None, ""):
+            continue
+        if target.in_array:
+            entries.append((target, value))
+        else:
+            body[target.field] = value
+    body.update(arrays.merged({}, entries))
     if checked.get("active") is False:
         body.update(state="SUSPENDED", suspended=True)
     return body
 
 
-def update_body(changes: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING) -> JcBody:
-    """The PUT /api/systemusers/{id} body for a PATCH: only the changed fields."""
+def update_body(
+    changes: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING, *, current: JcUser | None = None
+) -> JcBody:
+    """The PUT /api/systemusers/{id} body for a PATCH: only the changed fields, and any array they
+    touch whole (merged into `current`, which the caller reads first: see needs_current)."""
     checked = validate(changes, complete=False, mapping=mapping)
-    body: JcBody = {}
-    for field, value in checked.items():
-        attribute = mapping.schema.by_field[field]
-        if attribute.jc_field is not None:
-            body[attribute.jc_field] = _clearable(attribute, value)
+    rows = [(mapping.schema.by_field[field], value) for field, value in checked.items()]
+    body = _body(rows, current)
     if "active" in checked:
         body.update(_active(checked["active"]))
     return body
 
 
-def replace_body(values: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING) -> JcBody:
-    """The PUT /api/systemusers/{id} body for a SCIM PUT: every mapped field, absent ones cleared."""
+def replace_body(
+    values: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING, *, current: JcUser | None = None
+) -> JcBody:
+    """The PUT /api/systemusers/{id} body for a SCIM PUT: every mapped field, absent ones cleared
+    (array entries too, merged into `current`: entries no row names are kept)."""
     checked = validate(values, complete=True, mapping=mapping)
-    body: JcBody = {}
-    for attribute in mapping.schema.attributes:
-        if attribute.jc_field is not None:
-            body[attribute.jc_field] = _clearable(attribute, checked.get(attribute.field))
+    body = _body([(attribute, checked.get(attribute.field)) for attribute in mapping.schema.attributes], current)
     if "active" in checked:  # a PUT without `active` leaves the state alone
         body.update(_active(checked["active"]))
     return body
+
+
+def _body(rows: list[tuple[UserAttribute, Value]], current: JcUser | None) -> JcBody:
+    body: JcBody = {}
+    entries: list[arrays.Assignment] = []
+    for attribute, value in rows:
+        target = attribute.target
+        if target is None:
+            continue
+        if target.in_array:
+            entries.append((target, value))
+        else:
+            body[target.field] = _clearable(attribute, value)
+    if entries:
+        if current is None:
+            raise ValueError("an array is replaced whole: read the user first (needs_current)")
+        body.update(arrays.merged(current.fields, entries))
+    return body
+
+
+def _in_array(attribute: UserAttribute) -> bool:
+    return attribute.target is not None and attribute.target.in_array
 
 
 def _active(active: Value) -> JcBody:

@@ -80,9 +80,6 @@ DEVIATIONS: dict[str, Deviation] = {
         "it looks for the member's `displayName` sent in the PATCH; a JumpCloud group holds user ids only, "
         "and user 4 was refused anyway",
     ),
-    "User tests with garbage / Put a user OMalley: Body contians Germany": Deviation(
-        "lacks 'Germany'", "addresses are not in the attribute table (nor in JumpCloud's own SCIM mappings)"
-    ),
     "User tests with garbage / filter eq and (val or val): Total results": Deviation(
         "totalResults is 0, not 4",
         "the example.com addresses are second emails, and JumpCloud keeps one (the primary, @gmail.com); "

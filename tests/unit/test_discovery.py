@@ -23,6 +23,10 @@ def leaf_paths(document: dict[str, Any]) -> set[str]:
         subs = [s["name"] for s in attribute.get("subAttributes", [])]
         if attribute["name"] == "name":
             paths.update(f"name.{s}" for s in subs)
+        elif attribute["name"] in ("phoneNumbers", "addresses"):  # one path per (type, part)
+            types = next(s["canonicalValues"] for s in attribute["subAttributes"] if s["name"] == "type")
+            parts = [s for s in subs if s != "type"]
+            paths.update(f'{attribute["name"]}[type eq "{t}"].{part}' for t in types for part in parts)
         else:
             paths.add(prefix + attribute["name"])
     return paths
@@ -45,8 +49,6 @@ def test_schemas_advertise_exactly_the_table() -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "phoneNumbers",
-        "addresses",
         "nickName",
         "roles",
         "entitlements",
@@ -163,3 +165,17 @@ def test_service_provider_config() -> None:
         "etag": False,
     } == {k: config[k]["supported"] for k in ("patch", "bulk", "filter", "changePassword", "sort", "etag")}
     assert ["oauthbearertoken"] == [s["type"] for s in config["authenticationSchemes"]]
+
+
+def test_phone_numbers_and_addresses_advertise_the_types_and_parts_kept() -> None:
+    """phoneNumbers and addresses are complex and multi-valued, with the types JumpCloud keeps as canonical values."""
+    user = discovery.user_schema(BASE)
+    phones, addresses = by_name(user, "phoneNumbers"), by_name(user, "addresses")
+
+    assert (True, True) == (phones["multiValued"], addresses["multiValued"])
+    type_of = {a["name"]: next(s for s in a["subAttributes"] if s["name"] == "type") for a in (phones, addresses)}
+    assert ["work", "mobile", "home", "fax"] == type_of["phoneNumbers"]["canonicalValues"]
+    assert ["work", "home"] == type_of["addresses"]["canonicalValues"]
+    assert ["streetAddress", "locality", "region", "postalCode", "country", "type"] == [
+        sub["name"] for sub in addresses["subAttributes"]
+    ]

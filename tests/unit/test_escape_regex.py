@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from scim_proxy.translate.search import escape_regex, regex_equal
+from scim_proxy.translate.regex import escape_regex, regex_equal
 
 NASTY = [
     "first.last",

@@ -135,7 +135,6 @@ def test_group_members_filters() -> None:
     ("text", "message"),
     [
         ('nickName eq "x"', "'nickName' is not an attribute JumpCloud keeps"),
-        ('phoneNumbers[type eq "work"]', "'phoneNumbers' is not an attribute"),
         ('emails[display eq "x"]', "'emails.display' is not an attribute"),
         ('name eq "x"', "is complex"),
         ('userName[value eq "x"]', "only complex attributes"),

@@ -135,7 +135,8 @@ def test_update_body(changes: dict[str, Any], body: dict[str, Any]) -> None:
 
 
 def test_replace_body_clears_what_is_absent() -> None:
-    """A PUT sends every mapped field, clearing absent ones ("", null if unique or a reference), state untouched."""
+    """A PUT sends every mapped field, clearing absent ones ("", null if unique or a reference, no entry in an
+    array), state untouched."""
     assert {
         "username": "jdoe",
         "firstname": "",
@@ -152,7 +153,9 @@ def test_replace_body_clears_what_is_absent() -> None:
         "costCenter": "",
         "company": "",
         "manager": None,
-    } == replace_body({**BASE, "title": "T"})
+        "phoneNumbers": [],
+        "addresses": [],
+    } == replace_body({**BASE, "title": "T"}, current=jc())
 
 
 @pytest.mark.parametrize(
@@ -161,7 +164,7 @@ def test_replace_body_clears_what_is_absent() -> None:
 )
 def test_replace_body_active(active: bool, extra: dict[str, Any]) -> None:
     """A PUT with `active` writes the same state fields as a PATCH does."""
-    body = replace_body({**BASE, "active": active})
+    body = replace_body({**BASE, "active": active}, current=jc())
 
     assert extra == {k: body[k] for k in ("state", "suspended") if k in body}
 
@@ -358,3 +361,63 @@ def test_round_trip(name: str) -> None:
     back = to_scim_user(make_jc_converter().structure(record, JcUser)).values
 
     assert values == back
+
+
+def test_an_array_write_needs_the_user_as_jumpcloud_holds_it() -> None:
+    """A write touching an array without the current user is a programming error, never a guess that drops entries."""
+    with pytest.raises(ValueError, match="read the user first"):
+        update_body({"phone_work": "1"})
+
+
+@pytest.mark.parametrize(
+    ("held", "changes", "sent"),
+    [
+        ([], {"phone_work": "1"}, {"phoneNumbers": [{"type": "work", "number": "1"}]}),
+        (
+            [{"id": "x", "type": "work", "number": "1"}, {"id": "y", "type": "work_mobile", "number": "2"}],
+            {"phone_work": "9"},
+            {"phoneNumbers": [{"type": "work", "number": "9"}, {"type": "work_mobile", "number": "2"}]},
+        ),
+        (
+            [{"type": "work", "number": "1"}, {"type": "work_mobile", "number": "2"}],
+            {"phone_work": None},
+            {"phoneNumbers": [{"type": "work_mobile", "number": "2"}]},
+        ),
+        ([{"type": "work_fax", "number": "5"}], {"phone_fax": ""}, {"phoneNumbers": []}),
+    ],
+    ids=["added", "changed-others-kept", "cleared-others-kept", "fax-cleared"],
+)
+def test_phone_changes_merge_into_what_jumpcloud_holds(
+    held: list[dict[str, Any]], changes: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    """A phone change sends the whole array: the changed type set or removed, other types as JumpCloud holds them
+    (without the ids JumpCloud adds), SCIM's fax as JumpCloud's work_fax."""
+    assert sent == update_body(changes, current=jc(phoneNumbers=held))
+
+
+def test_address_parts_merge_into_one_entry_per_type() -> None:
+    """Address parts of one type share one entry; keys no row names (poBox) are kept."""
+    held = [{"id": "a", "type": "work", "streetAddress": "1 Main", "poBox": "PO 9", "locality": "Old"}]
+
+    body = update_body({"address_work_locality": "Oslo", "address_home_country": "NO"}, current=jc(addresses=held))
+
+    assert {
+        "addresses": [
+            {"type": "work", "streetAddress": "1 Main", "poBox": "PO 9", "locality": "Oslo"},
+            {"type": "home", "country": "NO"},
+        ]
+    } == body
+
+
+def test_phones_and_addresses_read_back_from_jumpcloud() -> None:
+    """JumpCloud's typed entries read back as the SCIM values of the matching rows; other types are not shown."""
+    user = to_scim_user(
+        jc(
+            phoneNumbers=[{"type": "work_fax", "number": "5"}, {"type": "work_mobile", "number": "6"}],
+            addresses=[{"type": "home", "locality": "Oslo", "postalCode": ""}],
+        )
+    )
+
+    assert ("5", "Oslo") == (user.get("phone_fax"), user.get("address_home_locality"))
+    assert None is user.get("address_home_postalCode")
+    assert not any(field.startswith("phone_") and field != "phone_fax" for field in user.values)

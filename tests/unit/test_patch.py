@@ -178,12 +178,16 @@ def test_operation_shapes(operation: dict[str, Any], values: dict[str, Any]) -> 
     [
         ({"op": "Add", "path": "nickName", "value": "Babs"}, ("nickName",)),
         (
-            {"op": "replace", "path": 'phoneNumbers[type eq "mobile"].value', "value": "1"},
-            ('phoneNumbers[type eq "mobile"].value',),
+            {"op": "replace", "path": 'phoneNumbers[type eq "pager"].value', "value": "1"},
+            ('phoneNumbers[type eq "pager"].value',),
         ),
         (
-            {"op": "replace", "path": 'addresses[type eq "work"].postalCode', "value": "1"},
-            ('addresses[type eq "work"].postalCode',),
+            {"op": "replace", "path": 'addresses[type eq "work"].formatted', "value": "1"},
+            ('addresses[type eq "work"].formatted',),
+        ),
+        (
+            {"op": "add", "path": "phoneNumbers", "value": [{"type": "other", "value": "1"}]},
+            ('phoneNumbers[type eq "other"]',),
         ),
         (
             {"op": "replace", "path": 'emails[type eq "home"].value', "value": "h@b.co"},
@@ -350,3 +354,41 @@ def test_unconditional_changes_need_no_current_value() -> None:
 
     assert not parsed.conditional
     assert parsed == resolve_conditions(parsed, {"manager": MANAGER_ID})
+
+
+@pytest.mark.parametrize(
+    ("operation", "values"),
+    [
+        ({"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "1"}, {"phone_mobile": "1"}),
+        ({"op": "replace", "path": 'phoneNumbers[Type eq "FAX"].value', "value": "2"}, {"phone_fax": "2"}),
+        (
+            {"op": "replace", "value": {'addresses[type eq "work"].postalCode': "0150"}},
+            {"address_work_postalCode": "0150"},
+        ),
+        (
+            {"op": "add", "path": 'addresses[type eq "home"]', "value": {"type": "home", "locality": "Oslo"}},
+            {"address_home_locality": "Oslo"},
+        ),
+        ({"op": "add", "path": "phoneNumbers", "value": [{"type": "work", "value": "3"}]}, {"phone_work": "3"}),
+        (
+            {"op": "replace", "path": "phoneNumbers", "value": [{"type": "work", "value": "3"}]},
+            {"phone_work": "3", "phone_mobile": None, "phone_home": None, "phone_fax": None},
+        ),
+        ({"op": "remove", "path": 'phoneNumbers[type eq "home"]'}, {"phone_home": None}),
+        ({"op": "remove", "path": 'addresses[type eq "work"].locality'}, {"address_work_locality": None}),
+    ],
+    ids=[
+        "path",
+        "type-any-case",
+        "no-path-key",
+        "entry-object",
+        "add-list",
+        "replace-list",
+        "remove-entry",
+        "remove-part",
+    ],
+)
+def test_phone_and_address_operations(operation: dict[str, Any], values: dict[str, Any]) -> None:
+    """Phone numbers and addresses change by typed path, entry, list or no-path key; a replace of the whole
+    attribute clears the types it does not name (RFC 7644 section 3.5.2.3)."""
+    assert values == parse_patch(ops(operation)).as_dict()

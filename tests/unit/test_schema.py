@@ -33,6 +33,15 @@ PRODUCT_MAPPING = {
     f"{ENTERPRISE_USER}:costCenter": "costCenter",
     f"{ENTERPRISE_USER}:organization": "company",
     f"{ENTERPRISE_USER}:manager": "manager",
+    'phoneNumbers[type eq "work"].value': "phoneNumbers[work].number",
+    'phoneNumbers[type eq "mobile"].value': "phoneNumbers[mobile].number",
+    'phoneNumbers[type eq "home"].value': "phoneNumbers[home].number",
+    'phoneNumbers[type eq "fax"].value': "phoneNumbers[work_fax].number",
+    **{
+        f'addresses[type eq "{kind}"].{part}': f"addresses[{kind}].{part}"
+        for kind in ("work", "home")
+        for part in ("streetAddress", "locality", "region", "postalCode", "country")
+    },
 }
 
 
@@ -55,10 +64,17 @@ def test_every_row_resolves_by_its_own_path(attribute: UserAttribute) -> None:
 
 @pytest.mark.parametrize("attribute", STRING_ROWS, ids=lambda a: a.field)
 def test_string_rows_round_trip(attribute: UserAttribute) -> None:
-    """A value written through a row lands in its JumpCloud field and reads back on the same SCIM field."""
+    """A value written through a row lands in its JumpCloud field (or its entry of an array) and reads back on
+    the same SCIM field."""
     value = {"user_name": "first.last", "email": "first.last@example.com"}.get(attribute.field, "Value-1")
-    body = update_body({attribute.field: value})
-    assert {attribute.jc_field: value} == body
+    empty = make_jc_converter().structure({"_id": "64b0c0ffee0000000000abcd"}, JcUser)
+    body = update_body({attribute.field: value}, current=empty)
+    target = attribute.target
+    assert target is not None
+    if target.in_array:
+        assert [{"type": target.entry_type, target.key: value}] == body[target.field]
+    else:
+        assert {attribute.jc_field: value} == body
 
     record = {"_id": "64b0c0ffee0000000000abcd", "username": "x", "email": "x@example.com", **body}
     user = to_scim_user(make_jc_converter().structure(record, JcUser))
