@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="environment variable holding the API key (default JUMPCLOUD_API_KEY)",
     )
     check.add_argument("--org-id", default=None, help="JumpCloud org id, for multi-tenant admin keys")
+    check.add_argument(
+        "--mapping-file",
+        default=None,
+        help="validate this attribute mapping file (TOML) and list what it maps; without an API key, only that "
+        "[env SCIM_PROXY_MAPPING_FILE]",
+    )
     replay = commands.add_parser(
         "replay", help="resend a recording (serve --record) to a running proxy and report differences"
     )
@@ -99,6 +105,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format, settings.log_level, allow_personal_data=settings.log_personal_data)
+    if not _mapping_ok(settings, print_rows=False):
+        return 2
     common: dict[str, Any] = {"host": settings.host, "port": settings.port, **uvicorn_options(settings)}
     if settings.workers > 1:
         # Workers build their own app from the environment: hand them our resolved settings.
@@ -118,6 +126,16 @@ def _check(args: argparse.Namespace) -> int:
     from scim_proxy.ops.preflight import report, run_checks
 
     api_key = os.environ.get(args.api_key_env, "").strip()
+    if args.mapping_file is not None or os.environ.get("SCIM_PROXY_MAPPING_FILE"):
+        try:
+            mapped = Settings.from_env(mapping_file=args.mapping_file)
+        except (ValueError, TypeError) as exc:
+            print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
+            return 2
+        if not _mapping_ok(mapped, print_rows=True):
+            return 2
+        if not api_key:
+            return 0  # the file was what to check
     if not api_key:
         print(
             f"FAIL  api key: set {args.api_key_env} to a JumpCloud admin API key (not a flag: it would "
@@ -142,6 +160,25 @@ def _check(args: argparse.Namespace) -> int:
         return report(steps, print)
 
     return 0 if asyncio.run(run()) else 1
+
+
+def _mapping_ok(settings: Settings, *, print_rows: bool) -> bool:
+    """Whether the attribute table builds from the settings (mapping file, externalId field); says why not."""
+    from scim_proxy.ops.mapping_file import load_user_mapping
+    from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA
+    from scim_proxy.translate.custom import MappingError
+
+    try:
+        mapping = load_user_mapping(settings)
+    except MappingError as exc:
+        print(f"FAIL  attribute mapping: {exc}", file=sys.stderr)
+        return False
+    if print_rows:
+        added = [row for row in mapping.schema.attributes if row not in DEFAULT_USER_SCHEMA.attributes]
+        print(f"PASS  attribute mapping: {len(added)} attribute(s) beyond the built-in table")
+        for row in added:
+            print(f"      {row.path} -> JumpCloud {row.jc_field}")
+    return True
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ REGIONS = {
 LOG_FORMATS = ("json", "console")
 UPSTREAM_CLIENTS = ("aiohttp", "httpx")
 LOG_LEVELS = ("debug", "info", "warning", "error")
+DELETE_MODES = ("delete", "suspend")
 
 
 def _setting(default: Any, env: str, help: str, *, converter: Any = None, validator: Any = None) -> Any:
@@ -172,6 +173,23 @@ class Settings:
     )
     groups_enabled: bool = _setting(
         True, "SCIM_PROXY_GROUPS_ENABLED", "Serve /Groups (JumpCloud user groups).", converter=_to_bool
+    )
+    mapping_file: str = _setting(
+        "",
+        "SCIM_PROXY_MAPPING_FILE",
+        "TOML file of extra attribute mappings (SCIM attribute -> JumpCloud field or custom attribute); see README.",
+    )
+    external_id_field: str = _setting(
+        "external_dn",
+        "SCIM_PROXY_EXTERNAL_ID_FIELD",
+        "Where externalId lives in JumpCloud: external_dn, or attributes.<name> (a custom attribute).",
+        converter=str.strip,
+    )
+    delete_mode: str = _setting(
+        "delete",
+        "SCIM_PROXY_DELETE_MODE",
+        "What a SCIM DELETE does: delete the JumpCloud user, or suspend it and hide it (revived by a later create).",
+        validator=attrs.validators.in_(DELETE_MODES),
     )
     log_format: str = _setting(
         "json",

@@ -17,19 +17,19 @@ from typing import Any
 import attrs
 import structlog
 
-from scim_proxy.errors import Conflict, InvalidValue, NotFound, TooMany
+from scim_proxy.errors import NotFound, TooMany
 from scim_proxy.jumpcloud.models import Credentials, JcUser
 from scim_proxy.jumpcloud.users import JumpCloudUsers
+from scim_proxy.provision.removal import read_visible, remove_user, visible
 from scim_proxy.scim.filter_eval import compile_filter
 from scim_proxy.scim.filter_syntax import parse
 from scim_proxy.scim.listing import ListParams
-from scim_proxy.scim.models import Parsed, ScimUser, Value
+from scim_proxy.scim.models import Parsed, ScimUser
 from scim_proxy.scim.patch import resolve_conditions
-from scim_proxy.scim.schema import UserAttribute
 from scim_proxy.translate import users as translate
-from scim_proxy.translate.regex import regex_equal
+from scim_proxy.translate.removal import NOT_REMOVED, soft_deletes
 from scim_proxy.translate.render import render_user
-from scim_proxy.translate.search import requested_id, user_search
+from scim_proxy.translate.search import Search, requested_id, user_search
 from scim_proxy.translate.search_rules import user_tables
 from scim_proxy.translate.sorting import USER_TIE_BREAK, parse_sort, sort_resources
 from scim_proxy.translate.users import UserMapping, to_scim_user
@@ -75,23 +75,26 @@ async def find_users(
     )
     # JumpCloud has no "count only" call: ask for one and return none (count=0 wants only the total).
     limit, skip = params.count or 1, params.start_index - 1
-    if params.filter is None:
+    hidden = soft_deletes(mapping)  # suspend mode: users it removed are not listed
+    if params.filter is None and not hidden:
         page = await jc.list_users(skip=skip, limit=limit, auth=auth, sort=sort.jumpcloud if sort else USER_TIE_BREAK)
         return UserPage(
             total=page.total_count, users=tuple(to_scim_user(u, mapping) for u in page.results)[: params.count]
         )
-    tree = parse(params.filter)
-    wanted = compile_filter(tree, attributes)
-    search = user_search(tree, attributes, tables.rules)
+    tree = parse(params.filter) if params.filter is not None else None
+    wanted = compile_filter(tree, attributes) if tree is not None else (lambda resource: True)
+    search = user_search(tree, attributes, tables.rules) if tree is not None else Search(query=None, exact=True)
     if search.empty:
         return UserPage(total=0, users=())
+    if hidden:
+        search = _hiding(search)
 
     def matching(found: Iterable[JcUser]) -> list[tuple[ScimUser, dict[str, Any]]]:
-        users = [to_scim_user(u, mapping) for u in found]
+        users = [to_scim_user(u, mapping) for u in found if visible(u, mapping)]
         rendered = [(u, render_user(u, base=base, schema=mapping.schema)) for u in users]
         return [(u, resource) for u, resource in rendered if wanted(resource)]
 
-    user_id = requested_id(tree, attributes)
+    user_id = requested_id(tree, attributes) if tree is not None else None
     if user_id is not None:
         hits = matching(await _by_id(jc, user_id, auth))
         return UserPage(total=len(hits), users=tuple(u for u, _ in hits[skip : skip + params.count]))
@@ -103,6 +106,16 @@ async def find_users(
     hits = matching(await _scan(jc, search.query, auth=auth, scan_limit=scan_limit))
     ordered = sort_resources(hits, sort, resource=lambda hit: hit[1]) if sort else hits
     return UserPage(total=len(hits), users=tuple(u for u, _ in ordered[skip : skip + params.count]))
+
+
+def _hiding(search: Search) -> Search:
+    """`search` narrowed to the users suspend mode has not removed (each hit is checked again)."""
+    query = search.query
+    if query is None:
+        return attrs.evolve(search, query={"and": [NOT_REMOVED]})
+    if list(query) == ["and"]:
+        return attrs.evolve(search, query={"and": [*query["and"], NOT_REMOVED]})
+    return attrs.evolve(search, query={"and": [query, NOT_REMOVED]})
 
 
 async def _by_id(jc: JumpCloudUsers, user_id: str, auth: Credentials) -> list[JcUser]:
@@ -136,89 +149,7 @@ async def _scan(
 
 
 async def read_user(jc: JumpCloudUsers, user_id: str, *, auth: Credentials, mapping: UserMapping) -> ScimUser:
-    return translate.to_scim_user(await jc.get_user(user_id, auth=auth), mapping)
-
-
-async def create_user(jc: JumpCloudUsers, parsed: Parsed, *, auth: Credentials, mapping: UserMapping) -> ScimUser:
-    """Create the user; a unique value JumpCloud already holds is 409 uniqueness naming it.
-
-    Even the same person sent again is a conflict (RFC 7644 §3.3: a client's repeated POST).
-    Only this request's own create, applied with its answer lost, is answered 201 with the
-    user it made: the client resends only when a look-up shows it was not applied.
-    """
-    wanted = parsed.as_dict()
-    body = translate.create_body(wanted, mapping)
-
-    async def committed() -> JcUser | None:
-        return await _own_create(jc, body, wanted, auth, mapping)
-
-    try:
-        created = await jc.create_user(body, auth=auth, committed=committed)
-    except _Taken:
-        raise
-    except (Conflict, InvalidValue) as refused:
-        # JumpCloud's 400 or 409: what it holds says whether a unique value is taken, not its words.
-        taken = await _taken(jc, body, auth, mapping)
-        if taken is None:
-            raise
-        raise taken from refused
-    return translate.to_scim_user(created, mapping)
-
-
-class _Taken(Conflict):
-    """A unique value another JumpCloud user holds (already looked up: nothing more to ask)."""
-
-    def __init__(self, attribute: UserAttribute, value: str, holder: JcUser) -> None:
-        super().__init__(f"{attribute.name} {value!r} is already taken in JumpCloud by user {holder.id}")
-
-
-async def _own_create(
-    jc: JumpCloudUsers, body: translate.JcBody, wanted: dict[str, Value], auth: Credentials, mapping: UserMapping
-) -> JcUser | None:
-    """The user this request's unanswered create made, or None if JumpCloud holds no such username.
-
-    Ours: the same externalId; with no externalId in the request, the same email. A user
-    that differs raises 409 (uniqueness): a resend could only be refused.
-    """
-    holder = await _holder(jc, mapping.schema.by_field["user_name"], str(body["username"]), auth)
-    if holder is None:
-        return None
-    existing = translate.to_scim_user(holder, mapping)
-    wanted_external = wanted.get("external_id")
-    if wanted_external:
-        same = existing.get("external_id") == wanted_external
-    else:
-        email = existing.get("email")
-        same = isinstance(email, str) and email.casefold() == str(body.get("email", "")).casefold()
-    if not same:
-        raise _Taken(mapping.schema.by_field["user_name"], str(body["username"]), holder)
-    log.info("create_recovered", reason="unanswered_create")
-    return holder
-
-
-async def _taken(jc: JumpCloudUsers, body: translate.JcBody, auth: Credentials, mapping: UserMapping) -> _Taken | None:
-    """409 naming the first unique value of `body` (userName, email, employeeNumber) a user holds."""
-    for attribute in mapping.schema.attributes:
-        value = body.get(attribute.jc_field or "")
-        if not attribute.unique or not isinstance(value, str) or not value:
-            continue
-        holder = await _holder(jc, attribute, value, auth)
-        if holder is not None:
-            return _Taken(attribute, value, holder)
-    return None
-
-
-async def _holder(jc: JumpCloudUsers, attribute: UserAttribute, value: str, auth: Credentials) -> JcUser | None:
-    """The user holding `value` in `attribute` (case-insensitively where SCIM says so), or None."""
-    condition = value if attribute.case_exact else regex_equal(value)
-    page = await jc.search_users({"and": [{attribute.jc_field or "": condition}]}, skip=0, limit=2, auth=auth)
-    # JumpCloud's `$` also matches before a trailing newline: keep only exact matches.
-    return next((u for u in page.results if _holds(u, attribute, value)), None)
-
-
-def _holds(user: JcUser, attribute: UserAttribute, value: str) -> bool:
-    held = user.text(attribute.jc_field or "")
-    return held is not None and (held == value if attribute.case_exact else held.casefold() == value.casefold())
+    return translate.to_scim_user(await read_visible(jc, user_id, auth=auth, mapping=mapping), mapping)
 
 
 async def replace_user(
@@ -230,7 +161,8 @@ async def replace_user(
     custom attributes): JumpCloud replaces an array whole, so the user is read first and the
     entries no row names are sent back as they are.
     """
-    current = await jc.get_user(user_id, auth=auth) if translate.has_arrays(mapping) else None
+    reads = translate.has_arrays(mapping) or soft_deletes(mapping)
+    current = await read_visible(jc, user_id, auth=auth, mapping=mapping) if reads else None
     body = translate.replace_body(parsed.as_dict(), mapping, current=current)
     return translate.to_scim_user(await jc.update_user(user_id, body, auth=auth), mapping)
 
@@ -247,8 +179,9 @@ async def patch_user(
     """
     reactivation = [(c.field, c.value, c.only_if) for c in parsed.changes] == [("active", True, None)]
     held: JcUser | None = None
-    if parsed.conditional or reactivation or translate.needs_current({c.field for c in parsed.changes}, mapping):
-        held = await jc.get_user(user_id, auth=auth)
+    fields = {c.field for c in parsed.changes}
+    if parsed.conditional or reactivation or soft_deletes(mapping) or translate.needs_current(fields, mapping):
+        held = await read_visible(jc, user_id, auth=auth, mapping=mapping)
     if parsed.conditional and held is not None:
         resolved = resolve_conditions(parsed, translate.to_scim_user(held, mapping).values)
         if len(resolved.changes) < len(parsed.changes):
@@ -260,9 +193,13 @@ async def patch_user(
     if body:
         return translate.to_scim_user(await jc.update_user(user_id, body, auth=auth), mapping)
     # Nothing we keep changed: answer the current state.
-    return translate.to_scim_user(held or await jc.get_user(user_id, auth=auth), mapping)
+    return translate.to_scim_user(held or await read_visible(jc, user_id, auth=auth, mapping=mapping), mapping)
 
 
-async def delete_user(jc: JumpCloudUsers, user_id: str, *, auth: Credentials) -> None:
-    """Delete; a manager's reports lose their manager instead of blocking it."""
-    await jc.delete_user(user_id, auth=auth)
+async def delete_user(jc: JumpCloudUsers, user_id: str, *, auth: Credentials, mapping: UserMapping) -> None:
+    """Delete (a manager's reports lose their manager instead of blocking it); in suspend mode,
+    suspend and mark instead (provision/removal.py)."""
+    if soft_deletes(mapping):
+        await remove_user(jc, user_id, auth=auth, mapping=mapping)
+    else:
+        await jc.delete_user(user_id, auth=auth)

@@ -42,6 +42,7 @@ class UserMapping:
 
     schema: UserSchema = DEFAULT_USER_SCHEMA
     username_from_email: bool = False
+    delete_mode: str = "delete"  # or "suspend": translate/removal.py
 
 
 DEFAULT_MAPPING = UserMapping()

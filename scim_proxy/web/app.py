@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from scim_proxy.errors import ProxyError
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
+from scim_proxy.ops.mapping_file import load_user_mapping
 from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
@@ -206,8 +207,8 @@ def create_app(
 
 
 def user_mapping(settings: Settings) -> UserMapping:
-    """How this deployment translates users: the attribute table and the user settings."""
-    return UserMapping(username_from_email=settings.username_from_email)
+    """How this deployment translates users: the attribute table in force and the user settings."""
+    return load_user_mapping(settings)
 
 
 def app_from_env() -> Starlette:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from scim_proxy.errors import InvalidSyntax
 from scim_proxy.jumpcloud import budget
 from scim_proxy.provision import users as provision
+from scim_proxy.provision.user_creates import create_user as create
 from scim_proxy.scim.listing import ListParams, list_params
 from scim_proxy.scim.models import Parsed, ScimUser
 from scim_proxy.scim.patch import parse_patch
@@ -83,7 +84,7 @@ async def create_user(request: Request) -> Response:
     auth = credentials_from(request)
     mapping = user_mapping_from(request)
     parsed = _logged(parse_user(await read_json(request), mapping.schema))
-    user = await provision.create_user(jumpcloud_users_from(request), parsed, auth=auth, mapping=mapping)
+    user = await create(jumpcloud_users_from(request), parsed, auth=auth, mapping=mapping)
     return _user_response(request, user, status=201)
 
 
@@ -113,7 +114,7 @@ async def delete_user(request: Request) -> Response:
     user_id = resource_id(request)
     auth = credentials_from(request)
     budget.current().user_id = user_id
-    await provision.delete_user(jumpcloud_users_from(request), user_id, auth=auth)
+    await provision.delete_user(jumpcloud_users_from(request), user_id, auth=auth, mapping=user_mapping_from(request))
     return Response(status_code=204)
 
 
