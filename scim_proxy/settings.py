@@ -113,6 +113,52 @@ class Settings:
         "Calls per API key waiting for a slot before we answer 503.",
         converter=int,
     )
+    max_calls_in_flight: int = _setting(
+        100,
+        "SCIM_PROXY_MAX_CALLS_IN_FLIGHT",
+        "JumpCloud calls in flight across all API keys (also the size of the connection pool).",
+        converter=int,
+    )
+    unverified_calls_in_flight: int = _setting(
+        10,
+        "SCIM_PROXY_UNVERIFIED_CALLS_IN_FLIGHT",
+        "Of those, the most for API keys JumpCloud has not yet accepted (a spray of random tokens gets no more).",
+        converter=int,
+    )
+    max_calls_per_request: int = _setting(
+        2000,
+        "SCIM_PROXY_MAX_CALLS_PER_REQUEST",
+        "JumpCloud calls (retries included) one SCIM request may make; beyond, 503 and what was changed stays.",
+        converter=int,
+    )
+    max_group_members: int = _setting(
+        1000,
+        "SCIM_PROXY_MAX_GROUP_MEMBERS",
+        "Member ids one /Groups request may carry (400 invalidValue above, before any JumpCloud call).",
+        converter=int,
+    )
+    rejected_key_ttl: float = _setting(
+        60.0,
+        "SCIM_PROXY_REJECTED_KEY_TTL",
+        "Seconds an API key JumpCloud rejected (401) is answered 401 without asking JumpCloud again.",
+        converter=float,
+    )
+    auth_failures_per_ip: int = _setting(
+        10,
+        "SCIM_PROXY_AUTH_FAILURES_PER_IP",
+        "API keys JumpCloud may reject per client address (IPv6: per /64) and window before 429; "
+        "keys JumpCloud accepted are never held back.",
+        converter=int,
+    )
+    auth_failure_window: float = _setting(
+        60.0, "SCIM_PROXY_AUTH_FAILURE_WINDOW", "Seconds of that per-address budget.", converter=float
+    )
+    auth_table_size: int = _setting(
+        10_000,
+        "SCIM_PROXY_AUTH_TABLE_SIZE",
+        "Entries in each bounded table: rejected keys, accepted keys, client addresses (oldest dropped).",
+        converter=int,
+    )
     max_body_bytes: int = _setting(
         1_048_576, "SCIM_PROXY_MAX_BODY_BYTES", "Largest request body accepted (413 above).", converter=int
     )

@@ -5,6 +5,11 @@ call. Idempotent calls (GET, PUT, DELETE, search) are retried with stamina on 42
 503, 504 and connection errors, with full-jitter exponential backoff, honouring a capped
 `Retry-After`, inside the SCIM request's deadline. A create (POST) is sent once: the
 caller decides what an unanswered create means (see `endpoints/users.py`).
+
+Before anything is sent (`_once`): the request's call budget, the key's verdict (a key
+JumpCloud just rejected gets 401 from memory; an unknown key is tried one call at a time,
+verdicts.py), a process-wide slot (CallLimiter: keys that never worked get a small share),
+then the per-key slot (KeyLimiter).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import httpx
 import stamina
 
 from scim_proxy.errors import (
+    CallBudgetExhausted,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -32,8 +38,10 @@ from scim_proxy.jumpcloud.responses import (
     final_error,
     is_transport_failure,
     json_or_text,
+    rejected_key_error,
     retry_after,
 )
+from scim_proxy.jumpcloud.verdicts import KeyRejected, KeyVerdicts, key_digest
 
 _T = TypeVar("_T")
 
@@ -57,6 +65,7 @@ class _Call:
     content: bytes | None
     body: Any  # the JSON value of `content`, kept for the recorder
     operation: str
+    digest: bytes  # the key's identity in KeyVerdicts (key and org id, hashed)
 
 
 class _RetryableStatus(Exception):
@@ -74,6 +83,9 @@ class JumpCloudClient:
         *,
         retry: RetryPolicy | None = None,
         limiter: budget.KeyLimiter | None = None,
+        calls: budget.CallLimiter | None = None,
+        verdicts: KeyVerdicts | None = None,
+        max_calls_per_request: int = 2000,
         upstream_timeout: float = 10.0,
         on_call: Callable[[str, str, int | None, float], None] | None = None,
     ) -> None:
@@ -81,6 +93,9 @@ class JumpCloudClient:
         self._call_observers: list[Callable[[str, str, int | None, float], None]] = [on_call] if on_call else []
         self._retry = retry or RetryPolicy()
         self._limiter = limiter or budget.KeyLimiter(10, 200)
+        self.calls = calls or budget.CallLimiter(100, 10, 200)
+        self.verdicts = verdicts or KeyVerdicts()
+        self._max_calls = max(1, max_calls_per_request)
         self._timeout = upstream_timeout
         self.decoder = Decoder()  # built once: users.py and groups.py read answers with it
 
@@ -113,7 +128,7 @@ class JumpCloudClient:
         content = None if body is None else json.dumps(body).encode()
         if content is not None:
             headers["content-type"] = "application/json"
-        call = _Call(method, path, headers, params, content, body, operation)
+        call = _Call(method, path, headers, params, content, body, operation, key_digest(auth.api_key, auth.org_id))
         # The first attempt goes straight out: most calls succeed, and setting up the retry
         # machinery for each of them cost ~5 % of a request's CPU. A retryable failure is then
         # handed to stamina as its first attempt, so the attempt count and backoff are unchanged.
@@ -183,6 +198,25 @@ class JumpCloudClient:
         remaining = stats.remaining()
         if remaining <= 0:
             raise UpstreamTimeout(f"No time left to call JumpCloud for {call.operation}")
+        if stats.calls >= self._max_calls:
+            raise CallBudgetExhausted(
+                f"This request reached its limit of {self._max_calls} JumpCloud calls "
+                "(SCIM_PROXY_MAX_CALLS_PER_REQUEST); what it changed so far is kept, retry to continue",
+                retry_after=1,
+            )
+        try:
+            deciding = await self.verdicts.wait_turn(call.digest, timeout=remaining)
+        except KeyRejected:
+            stats.auth_rejection = stats.auth_rejection or "negative_cache"
+            raise rejected_key_error() from None
+        try:
+            async with self.calls.slot(verified=not deciding, timeout=stats.remaining()):
+                return await self._send(stats, call)
+        finally:
+            if deciding:
+                self.verdicts.done(call.digest)
+
+    async def _send(self, stats: budget.UpstreamStats, call: _Call) -> httpx.Response:
         started, wall = time.monotonic(), time.time()
         async with self._limiter.slot(call.headers["x-api-key"]):  # a full queue raises before anything is sent
             try:
@@ -192,7 +226,7 @@ class JumpCloudClient:
                     params=call.params,
                     content=call.content,
                     headers=call.headers,
-                    timeout=min(self._timeout, remaining),
+                    timeout=max(0.001, min(self._timeout, stats.remaining())),
                 )
                 await response.aread()
             except httpx.TimeoutException as exc:
@@ -201,6 +235,9 @@ class JumpCloudClient:
             except httpx.TransportError as exc:
                 self._account(stats, call, None, started, wall)
                 raise UpstreamUnavailable(f"JumpCloud could not be reached for {call.operation}") from exc
+        self.verdicts.learn(call.digest, response.status_code)
+        if response.status_code == 401:
+            stats.auth_rejection = "jumpcloud"
         self._account(stats, call, response, started, wall)
         return response
 

@@ -57,10 +57,7 @@ def check(response: httpx.Response, operation: str) -> httpx.Response:
         return response
     message = jumpcloud_message(response)
     if status == 401:
-        raise Unauthorized(
-            "JumpCloud rejected the API key (the Secret Token): check that it is a current "
-            "JumpCloud admin API key, and for multi-tenant admins the org id"
-        )
+        raise rejected_key_error()
     if status == 403:
         raise Forbidden(f"JumpCloud refused {operation} for this API key: the admin's role may not allow it")
     if status == 404:
@@ -70,6 +67,14 @@ def check(response: httpx.Response, operation: str) -> httpx.Response:
     if status in (400, 422):
         raise InvalidValue(f"JumpCloud rejected {operation}: {message or 'invalid value'}")
     raise UpstreamUnavailable(f"JumpCloud failed on {operation} (HTTP {status})")
+
+
+def rejected_key_error() -> Unauthorized:
+    """The 401 for a key JumpCloud refused, whether it just said so or said so moments ago (verdicts.py)."""
+    return Unauthorized(
+        "JumpCloud rejected the API key (the Secret Token): check that it is a current "
+        "JumpCloud admin API key, and for multi-tenant admins the org id"
+    )
 
 
 def jumpcloud_message(response: httpx.Response) -> str:

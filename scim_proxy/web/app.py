@@ -19,6 +19,7 @@ from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
 from scim_proxy.web import discovery, groups, groups_disabled, users
+from scim_proxy.web.auth_guard import AuthGuardMiddleware, FailedAuthBudget
 from scim_proxy.web.metrics import Metrics
 from scim_proxy.web.middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
 from scim_proxy.web.responses import http_error_handler, proxy_error_handler, unexpected_error_handler
@@ -79,6 +80,9 @@ def create_app(
     """The proxy as an ASGI app. Pass `jumpcloud` to inject a client (tests); else the lifespan opens one."""
     settings = settings or Settings()
     metrics = Metrics()
+    failures = FailedAuthBudget(
+        limit=settings.auth_failures_per_ip, window=settings.auth_failure_window, max_clients=settings.auth_table_size
+    )
     routes: list[BaseRoute] = [
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         Route("/healthz", discovery.healthz, methods=["GET"]),
@@ -116,6 +120,9 @@ def create_app(
                 record=bool(settings.record_path),
             ),
             Middleware(UpstreamClientGate),
+            # After the gate (it reads the client's KeyVerdicts), before the recorder: a request
+            # refused here never reached a handler, let alone JumpCloud.
+            Middleware(AuthGuardMiddleware, failures=failures, on_rejection=metrics.auth_rejected),
             # `serve --record`: inside RequestContextMiddleware, so it shares that request's
             # UpstreamStats (and its recorded JumpCloud exchanges) and request id.
             *(
@@ -147,6 +154,7 @@ def create_app(
     if jumpcloud is not None:
         jumpcloud.add_call_observer(metrics.upstream_call)
     app.state.metrics = metrics
+    metrics.watch_auth(lambda: app.state.jumpcloud, lambda: len(failures))
     return app
 
 
