@@ -159,6 +159,9 @@ class CallLimiter:
 
 
 async def _acquire(semaphore: asyncio.Semaphore, timeout: float) -> None:
+    if not semaphore.locked():  # the usual case: a free slot, taken without arming a timer
+        await semaphore.acquire()
+        return
     try:
         async with asyncio.timeout(max(0.0, timeout)):
             await semaphore.acquire()

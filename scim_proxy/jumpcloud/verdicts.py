@@ -102,8 +102,7 @@ class KeyVerdicts:
         Raises KeyRejected if the key is (or becomes, while waiting) rejected, UpstreamBusy when
         too many calls already wait on the same unknown key, UpstreamTimeout after `timeout` seconds.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline: float | None = None
         while True:
             if self.is_rejected(digest):
                 raise KeyRejected
@@ -115,6 +114,8 @@ class KeyVerdicts:
                 return True
             if decision.waiters >= self._max_waiters:
                 raise UpstreamBusy("Too many requests wait on an API key JumpCloud has not answered yet", retry_after=1)
+            if deadline is None:
+                deadline = asyncio.get_running_loop().time() + timeout
             decision.waiters += 1
             try:
                 async with asyncio.timeout_at(deadline):
