@@ -8,8 +8,8 @@ caller decides what an unanswered create means (see `endpoints/users.py`).
 
 Before anything is sent (`_once`): the request's call budget, the key's verdict (a key
 JumpCloud just rejected gets 401 from memory; an unknown key is tried one call at a time,
-verdicts.py), a process-wide slot (CallLimiter: keys that never worked get a small share),
-then the per-key slot (KeyLimiter).
+verdicts.py), the per-key slot (KeyLimiter), then a process-wide slot (CallLimiter: keys
+that never worked get a small share of them).
 """
 
 from __future__ import annotations
@@ -209,32 +209,35 @@ class JumpCloudClient:
         except KeyRejected:
             stats.auth_rejection = stats.auth_rejection or "negative_cache"
             raise rejected_key_error() from None
+        started, wall = time.monotonic(), time.time()
         try:
-            async with self.calls.slot(verified=not deciding, timeout=stats.remaining()):
-                return await self._send(stats, call)
+            # The key's own slot first: a call queued behind its key must not hold a global slot.
+            async with (
+                self._limiter.slot(call.headers["x-api-key"]),  # a full queue raises before anything is sent
+                self.calls.slot(verified=not deciding, timeout=stats.remaining()),
+            ):
+                return await self._send(stats, call, started, wall)
         finally:
             if deciding:
                 self.verdicts.done(call.digest)
 
-    async def _send(self, stats: budget.UpstreamStats, call: _Call) -> httpx.Response:
-        started, wall = time.monotonic(), time.time()
-        async with self._limiter.slot(call.headers["x-api-key"]):  # a full queue raises before anything is sent
-            try:
-                response = await self._http.request(
-                    call.method,
-                    call.path,
-                    params=call.params,
-                    content=call.content,
-                    headers=call.headers,
-                    timeout=max(0.001, min(self._timeout, stats.remaining())),
-                )
-                await response.aread()
-            except httpx.TimeoutException as exc:
-                self._account(stats, call, None, started, wall)
-                raise UpstreamTimeout(f"JumpCloud did not answer {call.operation} in time") from exc
-            except httpx.TransportError as exc:
-                self._account(stats, call, None, started, wall)
-                raise UpstreamUnavailable(f"JumpCloud could not be reached for {call.operation}") from exc
+    async def _send(self, stats: budget.UpstreamStats, call: _Call, started: float, wall: float) -> httpx.Response:
+        try:
+            response = await self._http.request(
+                call.method,
+                call.path,
+                params=call.params,
+                content=call.content,
+                headers=call.headers,
+                timeout=max(0.001, min(self._timeout, stats.remaining())),
+            )
+            await response.aread()
+        except httpx.TimeoutException as exc:
+            self._account(stats, call, None, started, wall)
+            raise UpstreamTimeout(f"JumpCloud did not answer {call.operation} in time") from exc
+        except httpx.TransportError as exc:
+            self._account(stats, call, None, started, wall)
+            raise UpstreamUnavailable(f"JumpCloud could not be reached for {call.operation}") from exc
         self.verdicts.learn(call.digest, response.status_code)
         if response.status_code == 401:
             stats.auth_rejection = "jumpcloud"

@@ -296,3 +296,37 @@ async def test_discovery_stays_open_to_a_rejected_key(proxy: Callable[..., Proxy
     resp = await app.at().get("/scim/v2/ServiceProviderConfig", headers=bearer("wrong"))
 
     assert 200 == resp.status_code
+
+
+async def test_calls_queued_behind_their_own_key_hold_no_global_slot(
+    proxy: Callable[..., Proxy], jc: respx.Router
+) -> None:
+    """A tenant with five requests queued on its per-key limit takes one of the two global slots; another is served."""
+    app = proxy(max_calls_in_flight=2, max_upstream_concurrency=1)
+    other_key = "other-tenant-key-0123"
+    hang, warming = asyncio.Event(), [True]
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if request.headers["x-api-key"] == GOOD_KEY and not warming[0]:
+            await hang.wait()
+        return httpx.Response(200, json=EMPTY)
+
+    jc.routes.clear()
+    jc.post(SEARCH).mock(side_effect=answer)
+    for key in (GOOD_KEY, other_key):  # both keys are known to work
+        assert 200 == (await app.at().get("/scim/v2/Users", params=FIND, headers=bearer(key))).status_code
+    warming[0] = False
+    busy = [
+        asyncio.create_task(app.at().get("/scim/v2/Users", params=FIND, headers=bearer(GOOD_KEY))) for _ in range(5)
+    ]
+    for _ in range(10_000):
+        if app.upstream.calls.in_flight == 1:
+            break
+        await asyncio.sleep(0)
+
+    other = await app.at().get("/scim/v2/Users", params=FIND, headers=bearer(other_key))
+    hang.set()
+    answers = await asyncio.gather(*busy)
+
+    assert 200 == other.status_code
+    assert [200] * 5 == [a.status_code for a in answers]
