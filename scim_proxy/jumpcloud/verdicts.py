@@ -46,8 +46,13 @@ class _Decision:
 
 
 def accepts_key(status: int) -> bool:
-    """Whether a JumpCloud answer shows the key authenticated (a 403 does: the role refused, not the key)."""
-    return 200 <= status < 500 and status not in (401, 407, 408, 429)
+    """Whether a JumpCloud answer shows the key authenticated: a success, or an answer only an
+    authenticated call can get (403: the role refused, not the key; 404 and 409 about a record).
+
+    Not 400 or 422: a request may be refused as malformed before its key is looked at, and an
+    accepted key is exempt from the per-address budget, so a guess here must not let one in.
+    """
+    return 200 <= status < 300 or status in (403, 404, 409)
 
 
 class KeyVerdicts:
