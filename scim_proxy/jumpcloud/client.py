@@ -222,6 +222,22 @@ class JumpCloudClient:
                 self.verdicts.done(call.digest)
 
     async def _send(self, stats: budget.UpstreamStats, call: _Call, started: float, wall: float) -> httpx.Response:
+        # Counted and listed when sent, not when answered: the call budget then holds with calls
+        # in flight, and the recording lists calls in the order a replay will make them.
+        stats.calls += 1
+        exchange = None
+        if stats.exchanges is not None:
+            exchange = budget.UpstreamCall(
+                method=call.method,
+                path=call.path,
+                query=str(httpx.QueryParams(call.params or {})),
+                request_body=call.body,
+                status=None,
+                response_body=None,
+                seconds=0.0,
+                started=wall,
+            )
+            stats.exchanges.append(exchange)
         try:
             response = await self._http.request(
                 call.method,
@@ -233,37 +249,36 @@ class JumpCloudClient:
             )
             await response.aread()
         except httpx.TimeoutException as exc:
-            self._account(stats, call, None, started, wall)
+            self._account(stats, call, None, started, exchange)
             raise UpstreamTimeout(f"JumpCloud did not answer {call.operation} in time") from exc
         except httpx.TransportError as exc:
-            self._account(stats, call, None, started, wall)
+            self._account(stats, call, None, started, exchange)
             raise UpstreamUnavailable(f"JumpCloud could not be reached for {call.operation}") from exc
+        except BaseException:  # a bug or a cancellation: no exchange to record, as before
+            if stats.exchanges is not None:
+                stats.exchanges[:] = [e for e in stats.exchanges if e is not exchange]
+            raise
         self.verdicts.learn(call.digest, response.status_code)
         if response.status_code == 401:
             stats.auth_rejection = "jumpcloud"
-        self._account(stats, call, response, started, wall)
+        self._account(stats, call, response, started, exchange)
         return response
 
     def _account(
-        self, stats: budget.UpstreamStats, call: _Call, response: httpx.Response | None, started: float, wall: float
+        self,
+        stats: budget.UpstreamStats,
+        call: _Call,
+        response: httpx.Response | None,
+        started: float,
+        exchange: budget.UpstreamCall | None,
     ) -> None:
-        """Count one exchange (or one that got no answer) for the log, the metrics and the recorder."""
+        """Account one exchange (or one that got no answer) for the log, the metrics and the recorder."""
         elapsed = time.monotonic() - started
         status = response.status_code if response is not None else None
-        stats.calls += 1
         stats.seconds += elapsed
         for observer in self._call_observers:
             observer(call.method, call.path, status, elapsed)
-        if stats.exchanges is not None:
-            stats.exchanges.append(
-                budget.UpstreamCall(
-                    method=call.method,
-                    path=call.path,
-                    query=str(httpx.QueryParams(call.params or {})),
-                    request_body=call.body,
-                    status=status,
-                    response_body=json_or_text(response),
-                    seconds=elapsed,
-                    started=wall,
-                )
-            )
+        if exchange is not None:
+            exchange.status = status
+            exchange.response_body = json_or_text(response)
+            exchange.seconds = elapsed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -252,3 +253,30 @@ async def test_a_request_stops_at_its_call_budget_and_keeps_what_it_did(proxy: A
     assert "1" == resp.headers["retry-after"]
     assert 10 == route.call_count
     assert all(key_of(call.request) == "tenant-key-0123456789" for call in route.calls)
+
+
+async def test_member_calls_are_recorded_in_the_order_they_were_sent(
+    proxy: AppFactory, jc: respx.Router, tmp_path: Path
+) -> None:
+    """The recording lists a fan-out's calls as sent, not as answered, so a replay makes them in the same order."""
+    client = proxy(record_path=str(tmp_path / "rec.jsonl"))
+    first_answered = asyncio.Event()
+    ids = member_ids(3)
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["id"] == ids[0]:
+            await first_answered.wait()  # the first member's answer comes last
+        else:
+            first_answered.set()
+        return httpx.Response(204)
+
+    jc.post(MEMBERS).mock(side_effect=answer)
+    jc.get(f"/api/v2/usergroups/{GID}").respond(200, json=JC_GROUP)  # the key works: no call waits for a verdict
+    assert 200 == (await client.get(GROUP_URL, params={"excludedAttributes": "members"}, headers=GOOD)).status_code
+
+    resp = await client.patch(GROUP_URL, json=add_members(ids), headers=GOOD)
+
+    _, line = [json.loads(text) for text in (tmp_path / "rec.jsonl").read_text().splitlines()]
+    assert 204 == resp.status_code
+    assert ids == [call["body"]["id"] for call in line["upstream"]]
+    assert [204, 204, 204] == [call["status"] for call in line["upstream"]]
