@@ -3,8 +3,10 @@
 SPEC holds the base URL, the form to send (`scim` or `jc`), the headers, the operations,
 and either a concurrency (closed loop: N workers, each sends its next request when the
 previous answered) or a rate and duration (open loop, paced). The first `warmup`
-operations are sent before measuring. It samples the CPU time of the server processes
-(`pids`) itself, around the measured window, so the window is exact.
+operations are sent before measuring. With `keys` N > 0, operation i carries API key
+i mod N (`tenant_key`), so N tenants' requests interleave as they would through one replica.
+It samples the CPU time of the server processes (`pids`) itself, around the measured
+window, so the window is exact.
 Uses aiohttp's client when installed (cheaper per request than httpx), else httpx.
 """
 
@@ -43,6 +45,21 @@ async def _send(kind: str, client: Any, request: dict[str, Any], extra: dict[str
     return int(answer.status_code)
 
 
+def tenant_key(index: int) -> str:
+    """The API key of bench tenant `index` (the canned upstream accepts any key)."""
+    return f"bench-tenant-{index:05d}"
+
+
+def _key_headers(spec: dict[str, Any]) -> list[dict[str, str]]:
+    """One header set per tenant key, built before measuring (the loadgen spends no CPU on them)."""
+    keys = int(spec.get("keys") or 0)
+    if keys <= 0:
+        return [spec["headers"]]
+    if spec["form"] == "scim":
+        return [{**spec["headers"], "authorization": f"Bearer {tenant_key(i)}"} for i in range(keys)]
+    return [{**spec["headers"], "x-api-key": tenant_key(i)} for i in range(keys)]
+
+
 def _cpu(pids: dict[str, int]) -> dict[str, float]:
     out = {}
     for name, pid in pids.items():
@@ -53,15 +70,18 @@ def _cpu(pids: dict[str, int]) -> dict[str, float]:
 
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
     kind, client = await _session(spec)
-    form, extra = spec["form"], spec["headers"]
+    form = spec["form"]
     ops = spec["ops"]
+    key_headers = _key_headers(spec)
+    for index, op in enumerate(ops):
+        op["extra"] = key_headers[index % len(key_headers)]
     warmup = int(spec.get("warmup", 0))
     samples: list[tuple[str, float, int]] = []
 
     async def one(op: dict[str, Any], record: bool) -> None:
         started = time.perf_counter()
         try:
-            status = await _send(kind, client, op[form], extra)
+            status = await _send(kind, client, op[form], op["extra"])
         except Exception:  # a failed request is a result, not a crash of the bench
             status = 0
         if record:

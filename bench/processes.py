@@ -30,23 +30,34 @@ def child_env() -> dict[str, str]:
 class Server:
     """One uvicorn process; `started_s` is the time from spawn to its health URL answering 200."""
 
-    def __init__(self, name: str, argv: list[str], health: str, *, log: Path, timeout: float = 30.0) -> None:
-        self.name = name
-        began = time.perf_counter()
+    def __init__(
+        self, name: str, argv: list[str], health: str, *, log: Path, timeout: float = 30.0, wait: bool = True
+    ) -> None:
+        self.name, self.health, self.log, self.timeout = name, health, log, timeout
+        self.began = time.perf_counter()
         self.proc = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
             argv, env=child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("ab")
         )
-        deadline = began + timeout
+        self.started_s = self.started_cpu_s = 0.0
+        if wait:
+            self.wait()
+
+    def wait(self) -> None:
+        """Poll the health URL until it answers 200 (`started_s` is then set), or raise."""
+        deadline = self.began + self.timeout
         while True:
             try:
-                if httpx.get(health, timeout=1.0).status_code == 200:
+                if httpx.get(self.health, timeout=1.0).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if self.proc.poll() is not None or time.perf_counter() > deadline:
-                raise RuntimeError(f"{name} did not start; see {log}")
+                self.stop()
+                raise RuntimeError(f"{self.name} did not start; see {self.log}")
             time.sleep(0.005)
-        self.started_s = time.perf_counter() - began
+        self.started_s = time.perf_counter() - self.began
+        times = psutil.Process(self.proc.pid).cpu_times()
+        self.started_cpu_s = times.user + times.system  # what start-up costs, whatever else runs
 
     @property
     def pid(self) -> int:

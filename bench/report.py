@@ -1,15 +1,19 @@
-"""Figures from raw samples, the targets of issue 6, and the JSON + markdown report."""
+"""Figures from raw loadgen samples, and the JSON + markdown report (targets: bench/targets.py).
+
+`python -m bench.report DIR` renders DIR/bench.md again from DIR/bench.json (targets re-judged).
+"""
 
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
+from . import targets
+
 PROXY_PREFIX = "proxy-"
-# Which bare forwarder carries the same HTTP client as each proxy way (for the CPU ratio).
-SAME_CLIENT_FORWARDER = {"proxy-httpx": "fwd-httpx", "proxy-aiohttp": "fwd-httpx-aiohttp"}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -22,7 +26,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summarize(raw: dict[str, Any], *, server: str | None) -> dict[str, Any]:
-    """Throughput, latency percentiles, error count and CPU per request of one loadgen result."""
+    """Throughput, latency percentiles, errors and CPU per request (server's and upstream's) of one result."""
     samples = raw["samples"]
     latencies = [ms for _, ms, _ in samples]
     ok = sum(1 for _, _, status in samples if 200 <= status < 300)
@@ -31,103 +35,32 @@ def summarize(raw: dict[str, Any], *, server: str | None) -> dict[str, Any]:
     for op, ms, _ in samples:
         by_op.setdefault(op, []).append(ms)
     cpu = raw["cpu_s"]
-    out: dict[str, Any] = {
+    wall = raw["wall_s"]
+    serves = server is not None and "server" in cpu
+    return {
         "requests": n,
         "errors": n - ok,
-        "wall_s": round(raw["wall_s"], 3),
-        "throughput_rps": round(n / raw["wall_s"], 1) if raw["wall_s"] > 0 else 0.0,
+        "wall_s": round(wall, 3),
+        "throughput_rps": round(n / wall, 1) if wall > 0 else 0.0,
         "p50_ms": round(percentile(latencies, 50), 3),
         "p95_ms": round(percentile(latencies, 95), 3),
         "p99_ms": round(percentile(latencies, 99), 3),
         "mean_ms": round(statistics.fmean(latencies), 3) if latencies else 0.0,
         "p50_ms_by_op": {op: round(percentile(v, 50), 3) for op, v in sorted(by_op.items())},
-        "emulator_cpu_ms_per_req": round(1000 * cpu.get("emulator", 0.0) / max(1, n), 4),
-        "server_cpu_ms_per_req": round(1000 * cpu[server] / max(1, n), 4) if server in cpu else None,
-        "server_cpu_percent": round(100 * cpu[server] / raw["wall_s"], 2) if server in cpu else None,
+        "upstream_cpu_ms_per_req": round(1000 * cpu.get("upstream", 0.0) / max(1, n), 4),
+        "server_cpu_ms_per_req": round(1000 * cpu["server"] / max(1, n), 4) if serves else None,
+        "server_cpu_percent": round(100 * cpu["server"] / wall, 2) if serves and wall > 0 else None,
         "client": raw.get("client"),
     }
-    return out
 
 
-def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """PASS/FAIL per target of issue 6 (points 2 and 4), with the measured figure."""
-    targets: list[dict[str, Any]] = []
-    levels = results["levels"]
-    proxies = [w for w in results["ways"] if w.startswith(PROXY_PREFIX)]
-
-    def add(name: str, way: str, value: Any, limit: str, ok: bool | None) -> None:
-        verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
-        targets.append({"target": name, "way": way, "measured": value, "limit": limit, "verdict": verdict})
-
-    for way in proxies:
-        calls = results["calls_per_op"].get(way, {})
-        worst = max(calls.values(), default=None)
-        shown = ", ".join(f"{op} {v:.2f}" for op, v in calls.items())
-        add(
-            "upstream calls per operation = 1.00",
-            way,
-            shown,
-            "1.00 each",
-            all(v == 1.0 for v in calls.values()) and bool(calls) and worst == 1.0,
-        )
-    c10 = next((lvl for lvl in levels if lvl["concurrency"] == 10), None)
-    if c10 is not None:
-        runs = c10["runs"]
-        for way in proxies:
-            if way not in runs or "direct" not in runs:
-                continue
-            added50 = runs[way]["p50_ms"] - runs["direct"]["p50_ms"]
-            added99 = runs[way]["p99_ms"] - runs["direct"]["p99_ms"]
-            add("proxy-added p50 at c=10", way, f"{added50:.2f} ms", "<= 1 ms", added50 <= 1.0)
-            add("proxy-added p99 at c=10", way, f"{added99:.2f} ms", "<= 5 ms", added99 <= 5.0)
-            fwd = SAME_CLIENT_FORWARDER.get(way)
-            if fwd in runs and runs[fwd]["server_cpu_ms_per_req"]:
-                ratio = runs[way]["server_cpu_ms_per_req"] / runs[fwd]["server_cpu_ms_per_req"]
-                add(f"CPU/request vs {fwd} at c=10", way, f"{100 * ratio:.0f} %", "<= 115 %", ratio <= 1.15)
-            if "fwd-aiohttp" in runs:
-                share = runs[way]["throughput_rps"] / runs["fwd-aiohttp"]["throughput_rps"]
-                add("throughput vs fwd-aiohttp at c=10", way, f"{100 * share:.0f} %", ">= 50 %", share >= 0.5)
-    for way, paced in results.get("paced", {}).items():
-        add(
-            f"{paced['rate']:g} rps at {paced['latency_ms']:g} ms upstream latency",
-            way,
-            f"{paced['server_cpu_percent']:.1f} % of a core, {paced['throughput_rps']:.1f} rps, "
-            f"{paced['errors']} errors",
-            "< 10 % of a core",
-            paced["server_cpu_percent"] < 10 and paced["errors"] == 0,
-        )
-    for way, soak in results.get("soak", {}).items():
-        add(
-            "RSS growth per 100,000 requests",
-            way,
-            f"{soak['growth_per_100k_mb']:.1f} MB ({soak['growth_mb']:.1f} MB over {soak['measured_requests']} requests"
-            + (", extrapolated)" if soak["measured_requests"] < 100_000 else ")"),
-            "<= 10 MB",
-            soak["growth_per_100k_mb"] <= 10,
-        )
-    startup = results.get("startup")
-    if startup:
-        add(
-            "start-up to /healthz 200",
-            "scim-proxy serve",
-            f"{startup['median_s']:.2f} s (max {startup['max_s']:.2f})",
-            "< 1 s",
-            startup["median_s"] < 1.0,
-        )
-    return targets
-
-
-def markdown(results: dict[str, Any]) -> str:
-    """The tables: one row per (level, way), then calls per operation, then the targets."""
+def _levels_table(section: dict[str, Any]) -> list[str]:
     lines = [
-        f"# scim-proxy benchmark ({results['config']['requests']} requests per way and level, "
-        f"loop={results['config']['server_loop']}, http={results['config']['server_http']})",
-        "",
-        "| c | way | rps | p50 ms | p95 ms | p99 ms | +p50 vs direct | +p99 vs direct | server CPU ms/req "
-        "| emulator CPU ms/req | peak RSS MB | upstream/op | errors |",
+        "| c | way | req/s | p50 ms | p95 ms | p99 ms | +p50 vs direct | +p99 vs direct | server CPU ms/req "
+        "| upstream CPU ms/req | peak RSS MB | upstream/op | errors |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for level in results["levels"]:
+    for level in section["levels"]:
         runs = level["runs"]
         direct = runs.get("direct")
         for way, run in runs.items():
@@ -137,17 +70,150 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(
                 f"| {level['concurrency']} | {way} | {run['throughput_rps']:.0f} | {run['p50_ms']:.2f} "
                 f"| {run['p95_ms']:.2f} | {run['p99_ms']:.2f} | {added50} | {added99} "
-                f"| {'' if cpu is None else f'{cpu:.3f}'} | {run['emulator_cpu_ms_per_req']:.3f} "
+                f"| {'' if cpu is None else f'{cpu:.3f}'} | {run['upstream_cpu_ms_per_req']:.3f} "
                 f"| {run.get('peak_rss_mb') or ''} | {run['upstream_per_op']:.2f} | {run['errors']} |"
             )
-    lines += ["", "Upstream calls per SCIM operation (isolated, concurrency 1):", ""]
-    ops = sorted({op for calls in results["calls_per_op"].values() for op in calls})
+    ops = sorted({op for calls in section["calls_per_op"].values() for op in calls})
+    lines += ["", "Upstream calls per SCIM operation (each operation alone, concurrency 1):", ""]
     lines += ["| way | " + " | ".join(ops) + " |", "|---|" + "---:|" * len(ops)]
-    for way, calls in results["calls_per_op"].items():
+    for way, calls in section["calls_per_op"].items():
         lines.append(f"| {way} | " + " | ".join(f"{calls.get(op, 0):.2f}" for op in ops) + " |")
-    lines += ["", "| target | way | measured | limit | verdict |", "|---|---|---|---|---|"]
-    for t in results["targets"]:
-        lines.append(f"| {t['target']} | {t['way']} | {t['measured']} | {t['limit']} | **{t['verdict']}** |")
+    return lines
+
+
+def _open_loop(section: dict[str, Any]) -> list[str]:
+    open_loop = section.get("open_loop")
+    if not open_loop:
+        return []
+    runs = open_loop["runs"]
+    direct = runs.get("direct")
+    lines = [
+        "",
+        f"Open loop: requests sent on a clock at {open_loop['rate']:g} req/s for {open_loop['seconds']:g} s per round "
+        "(below saturation, so latency is service time, not queueing):",
+        "",
+        "| way | req/s | p50 ms | p99 ms | +p50 vs direct | +p99 vs direct | server CPU ms/req | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for way, run in runs.items():
+        added50 = f"{run['p50_ms'] - direct['p50_ms']:+.2f}" if direct and way != "direct" else ""
+        added99 = f"{run['p99_ms'] - direct['p99_ms']:+.2f}" if direct and way != "direct" else ""
+        cpu = run["server_cpu_ms_per_req"]
+        lines.append(
+            f"| {way} | {run['throughput_rps']:.0f} | {run['p50_ms']:.2f} | {run['p99_ms']:.2f} | {added50} "
+            f"| {added99} | {'' if cpu is None else f'{cpu:.3f}'} | {run['errors']} |"
+        )
+    return lines
+
+
+def _tenants(section: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    mt = section.get("multitenant")
+    if mt:
+        lines += [
+            "",
+            f"{mt['tenants']:,} API keys interleaved vs one key, concurrency {mt['concurrency']}, fresh {mt['way']} "
+            "process each:",
+            "",
+            "| keys | req/s | p50 ms | p99 ms | CPU ms/req | RSS MB after | peak RSS MB | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for case, label in (("single", "1"), ("multi", f"{mt['tenants']:,}")):
+            run = mt[case]
+            lines.append(
+                f"| {label} | {run['throughput_rps']:.0f} | {run['p50_ms']:.2f} | {run['p99_ms']:.2f} "
+                f"| {run['server_cpu_ms_per_req']:.3f} | {run['rss_mb']:.1f} | {run['peak_rss_mb']} | {run['errors']} |"
+            )
+        if mt.get("pairs"):
+            throughput = ", ".join(f"{100 * p['throughput_ratio']:.0f}" for p in mt["pairs"])
+            cpu = ", ".join(f"{100 * p['cpu_ratio']:.0f}" for p in mt["pairs"])
+            lines += [
+                "",
+                f"Back-to-back pairs, {mt['tenants']:,} keys over one key: throughput {throughput} % "
+                f"(median {100 * mt['median_throughput_ratio']:.0f} %); CPU per request {cpu} % "
+                f"(median {100 * mt['median_cpu_ratio']:.0f} %).",
+            ]
+    soak = section.get("soak")
+    if soak:
+        curve = ", ".join(f"{mb:.1f}" for mb in soak["rss_curve_mb"])
+        lines += [
+            "",
+            f"RSS soak ({soak['tenants']:,} keys rotating): RSS after each chunk of {soak['chunk']:,} requests, "
+            f"the first one a warm-up: {curve} MB.",
+        ]
+    paced = section.get("paced", {})
+    for way, run in paced.items():
+        lines += [
+            "",
+            f"Paced: {way} at {run['rate']:g} req/s with {run['latency_ms']:g} ms upstream latency: "
+            f"{run['server_cpu_percent']:.1f} % of a core ({run['server_cpu_ms_per_req']:.2f} ms CPU per request), "
+            f"p50 {run['p50_ms']:.1f} ms, {run['errors']} errors.",
+        ]
+    return lines
+
+
+def _profile(profile: dict[str, Any]) -> list[str]:
+    if "cost_centres" not in profile:
+        return [profile.get("skipped", "no profile")]
+    lines = [
+        f"py-spy at {profile['rate_hz']} Hz over a fresh {profile['way']} at concurrency {profile['concurrency']} "
+        f"({profile['upstream']} upstream), {profile['samples']:,} CPU samples (idle ones left out). "
+        "A cost centre is the first function outside scim_proxy that our innermost frame called.",
+        "",
+        "| # | cost centre | share of CPU |",
+        "|---:|---|---:|",
+    ]
+    lines += [f"| {i} | `{c['name']}` | {c['percent']:.1f} % |" for i, c in enumerate(profile["cost_centres"], 1)]
+    lines += ["", "The same, split by the next package each centre calls into:", "", "| detail | share |", "|---|---:|"]
+    lines += [f"| `{c['name']}` | {c['percent']:.1f} % |" for c in profile["details"]]
+    lines += ["", "Self time by package of the innermost frame:", "", "| package | share |", "|---|---:|"]
+    lines += [f"| {p['name']} | {p['percent']:.1f} % |" for p in profile["packages"]]
+    return lines
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Targets first, then each mode's tables, start-up, the profile and capacity."""
+    config = results["config"]
+    lines = [
+        f"# scim-proxy benchmark ({config['requests']:,} requests per way, level and round, {config['rounds']} "
+        f"rounds interleaved; loop={config['server_loop']}, http={config['server_http']}, {config['cpus']} CPUs, "
+        f"Python {config['python']})",
+        "",
+        f"Load average before {config['load_before'][0]:.2f}, after {config['load_after'][0]:.2f} "
+        "(other processes share these cores: compare ratios within one run).",
+        "",
+        "## Targets (issue 17)",
+        "",
+        "| target | way | measured | limit | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {t['target']} | {t['way']} | {t['measured']} | {t['limit']} | **{t['verdict']}** |"
+        for t in results["targets"]
+    ]
+    titles = {
+        "canned": "Canned upstream ({upstream}): the proxy's own cost",
+        "emulator": "Emulator upstream: the realistic mode (the emulator's CPU competes with the proxy's)",
+    }
+    for mode, section in results["modes"].items():
+        lines += ["", "## " + titles[mode].format(upstream=section["upstream"]), "", *_levels_table(section)]
+        lines += _open_loop(section) + _tenants(section)
+    startup = results.get("startup")
+    if startup:
+        runs = ", ".join(f"{s:.2f}" for s in startup["runs_s"])
+        cpu = ", ".join(f"{s:.2f}" for s in startup["cpu_runs_s"])
+        lines += [
+            "",
+            "## Start-up",
+            "",
+            f"`python -m scim_proxy serve` to /healthz 200: {runs} s; CPU time the process had used by then: {cpu} s "
+            "(the difference is waiting for a core).",
+        ]
+    if "profile" in results:
+        lines += ["", "## Profile", "", *_profile(results["profile"])]
+    capacity = targets.capacity(results)
+    if capacity:
+        lines += ["", "## Capacity on paper", "", *targets.capacity_lines(capacity)]
     if results.get("notes"):
         lines += ["", *[f"- {note}" for note in results["notes"]]]
     return "\n".join(lines) + "\n"
@@ -156,7 +222,21 @@ def markdown(results: dict[str, Any]) -> str:
 def write(results: dict[str, Any], out: Path) -> str:
     """Write bench.json and bench.md into `out`; return the markdown."""
     out.mkdir(parents=True, exist_ok=True)
+    results["capacity"] = targets.capacity(results)
     (out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)
     (out / "bench.md").write_text(text)
     return text
+
+
+def main(argv: list[str]) -> int:
+    (folder,) = argv
+    out = Path(folder)
+    results = json.loads((out / "bench.json").read_text())
+    results["targets"] = targets.evaluate(results)
+    print(write(results, out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

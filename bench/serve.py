@@ -95,18 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop", default="auto", help="uvicorn --loop: auto, asyncio, uvloop")
     parser.add_argument("--http", default="auto", help="uvicorn --http: auto, h11, httptools")
     parser.add_argument("--log-level", default="info")
-    parser.add_argument("--profile", default="", help="write a pyinstrument text profile here on exit")
     args = parser.parse_args(argv)
 
     import uvicorn
 
     app = build(args)
-    profiler = None
-    if args.profile:
-        from pyinstrument import Profiler
-
-        profiler = Profiler(interval=0.0005, async_mode="disabled")
-        profiler.start()
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -118,10 +111,6 @@ def main(argv: list[str] | None = None) -> int:
         lifespan="on" if args.kind != "emulator" else "off",
         server_header=False,
     )
-    if profiler is not None:
-        profiler.stop()
-        with open(args.profile, "w") as out:
-            out.write(profiler.output_text(unicode=False, color=False, show_all=False))
     return 0
 
 

@@ -18,10 +18,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from devtools.entra_sim import PATCH_OP, DirectoryUser
-from scim_proxy.scim import filters
+from scim_proxy.scim.filter_syntax import parse
 from scim_proxy.scim.patch import parse_patch
 from scim_proxy.scim.resources import parse_user
 from scim_proxy.translate import users as mapping
+from scim_proxy.translate.search import user_search
+from scim_proxy.translate.search_rules import user_tables
+from scim_proxy.translate.users import DEFAULT_MAPPING
 
 OPERATIONS = ("get_filter", "post", "patch", "get_id", "delete")
 DEFAULT_MIX = {"get_filter": 45, "post": 20, "patch": 25, "get_id": 5, "delete": 5}
@@ -97,10 +100,11 @@ def _forms(kind: str, target: dict[str, Any], number: int, run_tag: str, rng: ra
     scim_json = {"content-type": "application/scim+json; charset=utf-8"}
     if kind == "get_filter":
         text = f'userName eq "{target["username"]}"'
-        query = filters.to_search_filter(filters.parse_filter(text))
+        tables = user_tables(DEFAULT_MAPPING)
+        query = user_search(parse(text), tables.attributes, tables.rules).query
         return {
             "scim": _req("GET", f"{SCIM_PREFIX}/Users?{urlencode({'filter': text})}"),
-            "jc": _req("POST", "/api/search/systemusers", {"filter": {"and": query}, "skip": 0, "limit": 100}),
+            "jc": _req("POST", "/api/search/systemusers", {"filter": query, "skip": 0, "limit": 100}),
         }
     if kind == "post":
         name = f"{run_tag}n{number:06d}"

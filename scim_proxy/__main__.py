@@ -66,10 +66,21 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How uvicorn runs the proxy (the CLI and the end-to-end tests share this)."""
+    from scim_proxy.web.protocol import ServerLimits, bounded_http
+
+    limits = ServerLimits(
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        max_header_bytes=settings.max_header_bytes,
+        max_connections=settings.max_connections,
+        max_requests_per_connection=settings.max_requests_per_connection,
+    )
     return {
         "access_log": False,  # access lines carry filter queries, i.e. userNames
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "proxy_headers": False,  # the app's ForwardedHeadersMiddleware reads them, X-Forwarded-Host included
+        "http": bounded_http(limits),  # header/body timeouts, header size and connection caps (web/protocol.py)
+        "ws": "none",  # no WebSocket routes: an Upgrade is not a way around the limits
+        "timeout_keep_alive": settings.keep_alive_timeout,
         "timeout_graceful_shutdown": settings.shutdown_timeout,
         "log_level": "warning",
         "server_header": False,

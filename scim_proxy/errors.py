@@ -5,8 +5,10 @@ ProxyError                          500  (generic detail; never upstream text)
 ├── InvalidValue(ValueError)        400 invalidValue
 │   └── TooManyMembers              400 invalidValue (more member ids than one request may carry)
 ├── InvalidFilter(ValueError)       400 invalidFilter
+├── TooMany(ValueError)             400 tooMany
 ├── InvalidPath(ValueError)         400 invalidPath
 ├── NoTarget(ValueError)            400 noTarget
+├── Mutability(ValueError)          400 mutability
 ├── Unauthorized                    401
 ├── Forbidden                       403
 ├── ProvisioningDisabled            403 (groups switched off)
@@ -15,7 +17,6 @@ ProxyError                          500  (generic detail; never upstream text)
 ├── Conflict                        409 uniqueness
 ├── PayloadTooLarge                 413
 ├── Throttled                       429 (Retry-After)
-├── FeatureDisabled                 501
 └── UpstreamUnavailable             502
     ├── UpstreamTimeout             504
     └── UpstreamBusy                503 (Retry-After)
@@ -72,6 +73,13 @@ class InvalidFilter(ProxyError, ValueError):
     scim_type = "invalidFilter"
 
 
+class TooMany(ProxyError, ValueError):
+    """A filter or sort the proxy must evaluate itself selects more users or groups than it will read."""
+
+    status = 400
+    scim_type = "tooMany"
+
+
 class InvalidPath(ProxyError, ValueError):
     """A PATCH path we cannot parse."""
 
@@ -84,6 +92,13 @@ class NoTarget(ProxyError, ValueError):
 
     status = 400
     scim_type = "noTarget"
+
+
+class Mutability(ProxyError, ValueError):
+    """A change JumpCloud will not make to an attribute it holds (a refused rename)."""
+
+    status = 400
+    scim_type = "mutability"
 
 
 class Unauthorized(ProxyError):
@@ -133,12 +148,6 @@ class ProvisioningDisabled(ProxyError):
     """The operator switched this resource type off (group provisioning); the detail says what to do."""
 
     status = 403
-
-
-class FeatureDisabled(ProxyError):
-    """An optional SCIM feature we do not offer (root search): RFC 7644 answers 501."""
-
-    status = 501
 
 
 class UpstreamUnavailable(ProxyError):

@@ -2,6 +2,12 @@
 
 Every field carries its environment variable, its CLI flag and its help text in
 metadata, so the CLI, `Settings.from_env()` and the README table come from one list.
+
+`Settings.tracing` holds the standard OpenTelemetry variables that decide whether spans
+are exported and where (they are OTel's names, so they get no flag). The SDK's tuning
+variables (sampler, batching, exporter headers, TLS, timeouts, resource attributes) are
+read by the SDK itself, as the OpenTelemetry specification defines them: copying them
+here would re-implement that specification and keep a collector's credentials in ours.
 """
 
 from __future__ import annotations
@@ -56,6 +62,41 @@ def _to_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _to_public_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    scheme, _, rest = value.partition("://")
+    if scheme not in ("http", "https") or not rest or rest.startswith("/") or any(c in rest for c in "?#@ "):
+        raise ValueError(f"public URL must look like https://scim.example.com[/prefix], got {value!r}")
+    return value
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.metadata['env']} must be greater than 0, got {value!r}")
+
+
+def _otel(env: str) -> Any:
+    return attrs.field(default="", converter=str.strip, metadata={"env": env})
+
+
+@attrs.frozen(kw_only=True)
+class TracingSettings:
+    """The OTEL_* variables that switch tracing on and say where spans go, as set (empty = unset)."""
+
+    sdk_disabled: str = _otel("OTEL_SDK_DISABLED")
+    traces_exporter: str = _otel("OTEL_TRACES_EXPORTER")
+    endpoint: str = _otel("OTEL_EXPORTER_OTLP_ENDPOINT")
+    traces_endpoint: str = _otel("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    protocol: str = _otel("OTEL_EXPORTER_OTLP_PROTOCOL")
+    traces_protocol: str = _otel("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> TracingSettings:
+        return cls(**{f.name: environ[f.metadata["env"]] for f in attrs.fields(cls) if f.metadata["env"] in environ})
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """Everything an operator can set; defaults are safe for a single replica."""
@@ -84,10 +125,7 @@ class Settings:
         converter=float,
     )
     retry_attempts: int = _setting(
-        4,
-        "SCIM_PROXY_RETRY_ATTEMPTS",
-        "Attempts per idempotent JumpCloud call (1 = no retry).",
-        converter=int,
+        4, "SCIM_PROXY_RETRY_ATTEMPTS", "Attempts per idempotent JumpCloud call (1 = no retry).", converter=int
     )
     retry_backoff: float = _setting(
         0.2,
@@ -99,19 +137,13 @@ class Settings:
         5.0, "SCIM_PROXY_RETRY_BACKOFF_MAX", "Longest wait between two retries, seconds.", converter=float
     )
     retry_after_cap: float = _setting(
-        10.0,
-        "SCIM_PROXY_RETRY_AFTER_CAP",
-        "Longest Retry-After from JumpCloud we wait for, seconds.",
-        converter=float,
+        10.0, "SCIM_PROXY_RETRY_AFTER_CAP", "Longest Retry-After from JumpCloud we wait for, seconds.", converter=float
     )
     max_upstream_concurrency: int = _setting(
         10, "SCIM_PROXY_MAX_UPSTREAM_CONCURRENCY", "In-flight JumpCloud calls per API key.", converter=int
     )
     max_queued: int = _setting(
-        200,
-        "SCIM_PROXY_MAX_QUEUED",
-        "Calls per API key waiting for a slot before we answer 503.",
-        converter=int,
+        200, "SCIM_PROXY_MAX_QUEUED", "Calls per API key waiting for a slot before we answer 503.", converter=int
     )
     max_calls_in_flight: int = _setting(
         100,
@@ -132,10 +164,7 @@ class Settings:
         converter=int,
     )
     max_group_members: int = _setting(
-        1000,
-        "SCIM_PROXY_MAX_GROUP_MEMBERS",
-        "Member ids one /Groups request may carry (400 invalidValue above, before any JumpCloud call).",
-        converter=int,
+        1000, "SCIM_PROXY_MAX_GROUP_MEMBERS", "Member ids one /Groups request may carry (400 above).", converter=int
     )
     rejected_key_ttl: float = _setting(
         60.0,
@@ -162,6 +191,13 @@ class Settings:
     max_body_bytes: int = _setting(
         1_048_576, "SCIM_PROXY_MAX_BODY_BYTES", "Largest request body accepted (413 above).", converter=int
     )
+    filter_scan_limit: int = _setting(
+        1000,
+        "SCIM_PROXY_FILTER_SCAN_LIMIT",
+        "Most users or groups the proxy reads to answer a filter or sort JumpCloud cannot (400 tooMany above).",
+        converter=int,
+        validator=attrs.validators.ge(1),
+    )
     username_from_email: bool = _setting(
         False,
         "SCIM_PROXY_USERNAME_FROM_EMAIL",
@@ -172,47 +208,85 @@ class Settings:
         True, "SCIM_PROXY_GROUPS_ENABLED", "Serve /Groups (JumpCloud user groups).", converter=_to_bool
     )
     log_format: str = _setting(
-        "json",
-        "SCIM_PROXY_LOG_FORMAT",
-        "json (production) or console.",
-        validator=attrs.validators.in_(LOG_FORMATS),
+        "json", "SCIM_PROXY_LOG_FORMAT", "json (production) or console.", validator=attrs.validators.in_(LOG_FORMATS)
     )
     log_level: str = _setting(
-        "info",
-        "SCIM_PROXY_LOG_LEVEL",
-        "debug, info, warning or error.",
-        validator=attrs.validators.in_(LOG_LEVELS),
+        "info", "SCIM_PROXY_LOG_LEVEL", "debug, info, warning or error.", validator=attrs.validators.in_(LOG_LEVELS)
     )
     log_personal_data: bool = _setting(
         False, "SCIM_PROXY_LOG_PERSONAL_DATA", "Allow userNames and emails in logs.", converter=_to_bool
     )
     record_path: str = _setting("", "SCIM_PROXY_RECORD", "Append every exchange to this JSONL file (secrets redacted).")
     record_max_bytes: int = _setting(
-        100 * 1_048_576,
-        "SCIM_PROXY_RECORD_MAX_BYTES",
-        "Rotate the recording beyond this size.",
-        converter=int,
+        100 * 1_048_576, "SCIM_PROXY_RECORD_MAX_BYTES", "Rotate the recording beyond this size.", converter=int
     )
     record_backups: int = _setting(5, "SCIM_PROXY_RECORD_BACKUPS", "Rotated recordings to keep.", converter=int)
     forwarded_allow_ips: str = _setting(
         "127.0.0.1",
         "SCIM_PROXY_FORWARDED_ALLOW_IPS",
-        "Comma-separated proxy addresses whose X-Forwarded-* headers are trusted ('*' for all).",
+        "Comma-separated proxy addresses whose X-Forwarded-For/-Proto/-Host headers are trusted ('*' for all).",
+    )
+    public_url: str = _setting(
+        "",
+        "SCIM_PROXY_PUBLIC_URL",
+        "Public base URL (https://scim.example.com) for Location and meta.location; "
+        "empty: the Host header, or X-Forwarded-Host from a trusted proxy.",
+        converter=_to_public_url,
+    )
+    header_timeout: float = _setting(
+        10.0,
+        "SCIM_PROXY_HEADER_TIMEOUT",
+        "Seconds a client may take to send a request's headers, from connecting or from their first byte (408).",
+        converter=float,
+        validator=_positive,
+    )
+    body_timeout: float = _setting(
+        30.0,
+        "SCIM_PROXY_BODY_TIMEOUT",
+        "Seconds a client may take to send a request's body once its headers arrived (then the connection closes).",
+        converter=float,
+        validator=_positive,
+    )
+    keep_alive_timeout: float = _setting(
+        5.0,
+        "SCIM_PROXY_KEEP_ALIVE_TIMEOUT",
+        "Seconds an idle keep-alive connection stays open.",
+        converter=float,
+        validator=_positive,
+    )
+    max_header_bytes: int = _setting(
+        32_768,
+        "SCIM_PROXY_MAX_HEADER_BYTES",
+        "Largest request line plus headers, bytes (431 above).",
+        converter=int,
+        validator=_positive,
+    )
+    max_connections: int = _setting(
+        1000,
+        "SCIM_PROXY_MAX_CONNECTIONS",
+        "Open connections per worker; beyond it the longest-idle one is closed (503 if all are busy).",
+        converter=int,
+        validator=_positive,
+    )
+    max_requests_per_connection: int = _setting(
+        1000,
+        "SCIM_PROXY_MAX_REQUESTS_PER_CONNECTION",
+        "Requests served on one keep-alive connection before it is closed.",
+        converter=int,
+        validator=_positive,
     )
     workers: int = _setting(1, "SCIM_PROXY_WORKERS", "Worker processes.", converter=int)
     shutdown_timeout: float = _setting(
-        30.0,
-        "SCIM_PROXY_SHUTDOWN_TIMEOUT",
-        "Seconds to finish in-flight requests on SIGTERM.",
-        converter=float,
+        30.0, "SCIM_PROXY_SHUTDOWN_TIMEOUT", "Seconds to finish in-flight requests on SIGTERM.", converter=float
     )
+    tracing: TracingSettings = attrs.field(factory=TracingSettings)  # OTEL_* variables: no flag, see above
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from `environ` (default: the process environment), then `overrides`."""
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for field in attrs.fields(cls):
+        values: dict[str, Any] = {"tracing": TracingSettings.from_env(environ)}
+        for field in setting_fields():
             env = field.metadata["env"]
             if env in environ:
                 values[field.name] = environ[env]
@@ -221,5 +295,5 @@ class Settings:
 
 
 def setting_fields() -> tuple[attrs.Attribute[Any], ...]:
-    """The settings fields with their metadata, in declaration order (CLI and docs)."""
-    return attrs.fields(Settings)
+    """The SCIM_PROXY_* settings with their metadata, in declaration order (CLI and docs)."""
+    return tuple(field for field in attrs.fields(Settings) if "env" in field.metadata)

@@ -34,6 +34,7 @@ from scim_proxy.ops.cassette import (
     load,
     normalise,
     recorded_body,
+    replayable,
     side_by_side,
 )
 from scim_proxy.ops.cassette import response_body as live_body
@@ -101,7 +102,7 @@ class RecordedJumpCloud:
 
 async def replay(cassette: Cassette, *, settings: Settings | None = None) -> ReplayResult:
     """Replay `cassette` (a path, JSON lines or entries) in-process; raise ReplayMismatch on a difference."""
-    entries = load(cassette)
+    entries = replayable(load(cassette))  # metadata lines hold nothing to resend
     settings = replay_settings(settings)
     jumpcloud = RecordedJumpCloud()
     router = respx.Router(assert_all_mocked=True, assert_all_called=False)

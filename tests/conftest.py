@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import httpx
 import pytest
@@ -15,6 +15,9 @@ from scim_proxy.web.app import create_app
 
 from .helpers import JC_URL
 
+CALL_REPORT = pytest.StashKey[pytest.TestReport]()  # the outcome of a test's call phase, read in teardowns
+EXIT_STATUS = pytest.StashKey[int]()  # how the session ended, read when pytest unconfigures
+
 
 @pytest.fixture(name="settings")
 def _settings() -> Settings:
@@ -23,10 +26,28 @@ def _settings() -> Settings:
 
 
 @pytest.fixture(name="jc")
-def _jc() -> Iterator[respx.Router]:
-    """A stand-in JumpCloud; every route a test declares must be called."""
-    router = respx.Router(base_url=JC_URL, assert_all_mocked=True, assert_all_called=False)
+def _jc(request: pytest.FixtureRequest) -> Iterator[respx.Router]:
+    """A stand-in JumpCloud; every route a test declares must be called (checked after a passing test)."""
+    router = respx.Router(base_url=JC_URL, assert_all_mocked=True, assert_all_called=True)
     yield router
+    if not _call_passed(request.node):
+        return  # the failure already says what went wrong; an unused route would only add noise
+    uncalled = [repr(route) for route in router.routes if not route.called]
+    assert [] == uncalled, "routes declared but never called: say what should reach them, or drop them"
+
+
+def _call_passed(item: pytest.Item) -> bool:
+    report = item.stash.get(CALL_REPORT, None)
+    return report is not None and report.passed
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each test's call report on the item, so a fixture's teardown knows whether the test passed."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report
 
 
 @pytest.fixture(name="client")
@@ -46,3 +67,25 @@ def _structlog_defaults() -> Iterator[None]:
     """A test that configures logging (the CLI, the demo) leaves no configuration to the next one."""
     yield
     structlog.reset_defaults()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remember how the run ended, for pytest_unconfigure."""
+    session.config.stash[EXIT_STATUS] = exitstatus
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After a failed run in random order, say how to replay that order, below the last line pytest prints."""
+    seed = getattr(config.option, "randomly_seed", None)
+    failed = config.stash.get(EXIT_STATUS, pytest.ExitCode.OK) not in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    )
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if failed and isinstance(seed, int) and config.getoption("randomly_reorganize", False) and reporter is not None:
+        reporter.write_line(
+            f"The tests ran in random order (seed {seed}); the same order again: "
+            f"make test PYTEST_ARGS=--randomly-seed={seed}",
+            yellow=True,
+            bold=True,
+        )

@@ -1,7 +1,9 @@
 """Offline checks of deploy/: schemas, ports, probes, setting names and hardening agree with the app.
 
 Nothing here needs Docker, a cluster or the network: manifests are validated against the schemas bundled
-with kubernetes-validate, and the Dockerfile and compose file are read as text / YAML.
+with kubernetes-validate, and the Dockerfile and compose file are read as text / YAML. These tests read
+the manifest files of the kustomize base and overlays; tests/deploy/test_kustomize.py renders the
+overlays and checks the Prometheus Operator objects, which kubernetes-validate does not know.
 """
 
 from __future__ import annotations
@@ -11,20 +13,22 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import attrs
 import kubernetes_validate
 import pytest
 import yaml
 
-from scim_proxy.settings import Settings
+from scim_proxy.settings import Settings, setting_fields
+from scim_proxy.web.app import create_app
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 K8S = DEPLOY / "kubernetes"
+# Custom resources of the Prometheus Operator: validated in tests/deploy/test_kustomize.py instead.
+OPERATOR_KINDS = {"ServiceMonitor", "PrometheusRule"}
 K8S_VERSION = "1.37.0"
 APP_NAME = "scim-proxy"
 HEALTH_PATHS = {"liveness": "/healthz", "readiness": "/readyz"}
-SETTING_ENVS = frozenset(f.metadata["env"] for f in attrs.fields(Settings))
-DEFAULTS = {f.metadata["env"]: f.default for f in attrs.fields(Settings)}
+SETTING_ENVS = frozenset(f.metadata["env"] for f in setting_fields())
+DEFAULTS = {f.metadata["env"]: f.default for f in setting_fields()}
 ENV_NAME = re.compile(r"\bSCIM_PROXY_[A-Z0-9_]+\b")
 # The compose/Caddy placeholder for the public DNS name: not an app setting.
 PUBLIC_SCIM_ENV = {"SCIM_PROXY_DOMAIN"}
@@ -32,7 +36,16 @@ ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - the value containers must set, compar
 
 
 def _manifest_files() -> list[Path]:
-    return sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+    """Every manifest of built-in kinds in the base and the overlays (kustomizations and operator objects aside)."""
+    return sorted(p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml" and not _operator_manifest(p))
+
+
+def _operator_manifest(path: Path) -> bool:
+    return any(doc and doc["kind"] in OPERATOR_KINDS for doc in yaml.safe_load_all(path.read_text()))
+
+
+def _kustomizations() -> list[Path]:
+    return sorted(K8S.rglob("kustomization.yaml"))
 
 
 def _documents() -> list[tuple[Path, dict[str, Any]]]:
@@ -132,7 +145,7 @@ def _prestop_seconds() -> int:
 # 1. Schemas ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", _manifest_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _manifest_files(), ids=lambda p: str(p.relative_to(K8S)))
 def test_manifest_validates_against_kubernetes_schema(path: Path) -> None:
     """Every document in every manifest validates strictly against the bundled Kubernetes schema."""
     docs = [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
@@ -141,11 +154,18 @@ def test_manifest_validates_against_kubernetes_schema(path: Path) -> None:
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
 
-def test_kustomization_lists_every_manifest() -> None:
-    """kustomization.yaml applies exactly the manifest files in deploy/kubernetes, in namespace scim-proxy."""
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    assert sorted(kustomization["resources"]) == [p.name for p in _manifest_files()]
-    assert kustomization["namespace"] == APP_NAME
+def test_kustomizations_list_every_manifest() -> None:
+    """Each kustomization applies exactly the manifests beside it; overlays build on the base (namespace scim-proxy)."""
+    assert [K8S / "base", K8S / "overlays" / "minimal", K8S / "overlays" / "production"] == [
+        p.parent for p in _kustomizations()
+    ]
+    for path in _kustomizations():
+        resources = yaml.safe_load(path.read_text())["resources"]
+        beside = sorted(p.name for p in path.parent.glob("*.yaml") if p.name != "kustomization.yaml")
+        assert beside == sorted(r for r in resources if not r.startswith("..")), path
+        if path.parent.name != "base":
+            assert "../../base" in resources, path
+    assert yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())["namespace"] == APP_NAME
 
 
 def test_labels_and_namespace_are_consistent() -> None:
@@ -170,7 +190,8 @@ def test_labels_and_namespace_are_consistent() -> None:
 def test_no_secret_objects() -> None:
     """The manifests hold no Secret: the JumpCloud key arrives on every request, the proxy stores none."""
     assert not [path.name for path, doc in _documents() if doc["kind"] == "Secret"]
-    assert "secretGenerator" not in yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    for path in _kustomizations():
+        assert "secretGenerator" not in yaml.safe_load(path.read_text()), path
 
 
 # 2. Ports -----------------------------------------------------------------------------------------------
@@ -228,10 +249,6 @@ def test_probe_paths_are_the_health_routes() -> None:
 
 def test_app_serves_the_probe_and_ingress_paths() -> None:
     """create_app() routes /healthz and /readyz and serves the /scim/v2 and /orgs prefixes of the Ingress."""
-    try:
-        from scim_proxy.web.app import create_app
-    except ImportError as exc:  # the app is being written in parallel
-        pytest.skip(f"scim_proxy.web.app.create_app not importable yet: {exc}")
     paths = {getattr(route, "path", None) for route in create_app(Settings()).routes}
     assert set(HEALTH_PATHS.values()) <= paths
     ingress_prefixes = {p["path"] for rule in _kind("Ingress")["spec"]["rules"] for p in rule["http"]["paths"]}
@@ -246,7 +263,7 @@ def test_app_serves_the_probe_and_ingress_paths() -> None:
 def _used_env_names() -> dict[str, set[str]]:
     container = _container()
     deployment_names = {e["name"] for e in container.get("env", [])}
-    deployment_names |= set(ENV_NAME.findall((K8S / "deployment.yaml").read_text()))
+    deployment_names |= set(ENV_NAME.findall((K8S / "base" / "deployment.yaml").read_text()))
     return {
         "configmap": set(_configmap_data()),
         "deployment": deployment_names,
@@ -268,6 +285,7 @@ def test_configmap_values_are_accepted_by_settings() -> None:
     assert Settings.from_env(_configmap_data()).host == ALL_INTERFACES
     compose_env = {k: str(v) for k, v in _compose_proxy()["environment"].items()}
     compose_env["SCIM_PROXY_JUMPCLOUD_URL"] = "us"  # compose interpolates ${...:-us}
+    compose_env["SCIM_PROXY_PUBLIC_URL"] = "https://scim.example.com"  # and https://${SCIM_PROXY_DOMAIN}
     assert Settings.from_env(compose_env).host == ALL_INTERFACES
 
 

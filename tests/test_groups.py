@@ -18,9 +18,12 @@ from scim_proxy.errors import (
 )
 from scim_proxy.jumpcloud.decode import group as jc_group
 from scim_proxy.jumpcloud.groups import member_failure_error
+from scim_proxy.scim.filter_eval import compile_filter
+from scim_proxy.scim.filter_schema import group_filter_attributes
+from scim_proxy.scim.filter_syntax import parse
 from scim_proxy.scim.group_patch import MemberPlan, parse_group_patch
-from scim_proxy.scim.groups import GroupTerm, parse_group, parse_group_filter
-from scim_proxy.translate.groups import description_with, group_matches, objectid_time, put_body, to_scim_group
+from scim_proxy.scim.groups import parse_group
+from scim_proxy.translate.groups import description_with, objectid_time, put_body, to_scim_group
 from scim_proxy.translate.groups import external_id as external_id_of_group
 
 A = "64b0c0ffee0000000000000a"
@@ -151,7 +154,7 @@ def test_external_id_lives_at_the_end_of_the_description(
 
 
 def test_put_body_carries_fields_we_do_not_manage() -> None:
-    """A rename's full-update PUT sends back email, attributes and membership settings as JumpCloud holds them."""
+    """A rename's full-update PUT sends back every writable UserGroupPut field JumpCloud returned, no read-only one."""
     current = jc_group(
         {
             "id": A,
@@ -161,6 +164,11 @@ def test_put_body_carries_fields_we_do_not_manage() -> None:
             "attributes": {"ldapGroups": [{"name": "sales"}]},
             "membershipMethod": "STATIC",
             "memberQuery": None,
+            "memberQueryExemptions": [],
+            "memberSuggestionsNotify": True,
+            "memberQueryErrorFlags": {"illegalFilter": False},
+            "suggestionCounts": {"add": 0, "remove": 0, "total": 0},
+            "organizationObjectId": "5f0c0ffee0c0ffee0c0ffee0",
             "type": "user_group",
         }
     )
@@ -171,6 +179,8 @@ def test_put_body_carries_fields_we_do_not_manage() -> None:
         "email": "sales@contoso.com",
         "attributes": {"ldapGroups": [{"name": "sales"}]},
         "membershipMethod": "STATIC",
+        "memberQueryExemptions": [],
+        "memberSuggestionsNotify": True,
     } == put_body(current, name="Sales EMEA", external_id="e1")
 
 
@@ -194,22 +204,28 @@ def test_scim_group_shape() -> None:
     assert "members" not in to_scim_group(group, None, base="https://p/scim/v2")
 
 
-def test_group_filters() -> None:
-    """displayName, externalId and id eq terms parse; displayName matches ignoring case, externalId exactly."""
-    terms = parse_group_filter('displayName eq "sales" and externalId eq "e1"')
-    group = jc_group({"id": A, "name": "Sales", "description": "scimExternalId=e1"})
+def test_group_filters_evaluate_over_the_rendered_group() -> None:
+    """displayName matches ignoring case, externalId exactly, id in any case, members by user id."""
+    group = to_scim_group(
+        jc_group({"id": A, "name": "Sales", "description": "scimExternalId=e1"}), [B], base="https://p/scim/v2"
+    )
+    attributes = group_filter_attributes()
 
-    assert (GroupTerm("displayName", "sales"), GroupTerm("externalId", "e1")) == terms
-    assert group_matches(group, terms)
-    assert not group_matches(group, parse_group_filter('externalId eq "E1"'))
-    assert group_matches(group, parse_group_filter(f'id eq "{A}"'))
+    def matches(text: str) -> bool:
+        return compile_filter(parse(text), attributes)(group)
+
+    assert matches('displayName eq "sales" and externalId eq "e1"')
+    assert not matches('externalId eq "E1"')
+    assert matches(f'id eq "{A.upper()}"')
+    assert matches(f'members eq "{B}" and not (members eq "{C}")')
+    assert matches('displayName co "ale" or displayName eq "x"')
 
 
-@pytest.mark.parametrize("text", ['members eq "x"', 'displayName eq "a" or displayName eq "b"', 'displayName co "a"'])
-def test_unsupported_group_filters_are_invalid_filter(text: str) -> None:
-    """Other attributes, `or` and other operators are invalidFilter rather than an approximate answer."""
+@pytest.mark.parametrize("text", ['description eq "x"', 'members.display eq "x"', 'displayName eq "a" and'])
+def test_impossible_group_filters_are_invalid_filter(text: str) -> None:
+    """Attributes JumpCloud groups do not hold, and broken syntax, are invalidFilter rather than a guess."""
     with pytest.raises(InvalidFilter):
-        parse_group_filter(text)
+        compile_filter(parse(text), group_filter_attributes())
 
 
 def test_member_failure_names_members_and_prefers_retryable_status() -> None:

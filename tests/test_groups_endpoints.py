@@ -9,6 +9,8 @@ import httpx
 import pytest
 import respx
 
+from scim_proxy.provision.groups import MEMBER_READS
+
 from .helpers import AUTH, sent_json
 
 GID = "6026da081f24755306c2ee0d"
@@ -60,7 +62,7 @@ async def test_find_by_display_name_without_members_is_one_call(client: httpx.As
     )
 
     assert 200 == resp.status_code
-    assert {"limit": "100", "skip": "0", "filter": "name:eq:Sales"} == query(route)
+    assert {"limit": "100", "skip": "0", "sort": "_id", "filter": "name:eq:Sales"} == query(route)
     assert 1 == len(jc.calls)
     assert {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
@@ -85,13 +87,15 @@ async def test_find_by_display_name_without_members_is_one_call(client: httpx.As
 
 
 async def test_find_without_match_is_empty_list(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A displayName nobody has answers 200 with an empty list, after one call."""
+    """A displayName nobody has answers 200 with an empty list, after the exact lookup and a scan for other cases."""
     route = jc.get(GROUPS).respond(200, json=[], headers={"x-total-count": "0"})
 
     resp = await client.get("/scim/v2/Groups", params={"filter": 'displayName eq "Nobody: \\"x\\""'}, headers=AUTH)
 
     assert (200, 0, []) == (resp.status_code, resp.json()["totalResults"], resp.json()["Resources"])
-    assert ('name:eq:Nobody: "x"', 1) == (query(route)["filter"], route.call_count)
+    assert [{"limit": "100", "skip": "0", "sort": "_id", "filter": 'name:eq:Nobody: "x"'}] == [query(route, 0)]
+    assert [{"limit": "100", "skip": "0", "sort": "_id"}] == [query(route, 1)]
+    assert 2 == route.call_count
 
 
 async def test_find_by_external_id_scans_every_page(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -108,7 +112,9 @@ async def test_find_by_external_id_scans_every_page(client: httpx.AsyncClient, j
     )
 
     assert [GID] == [r["id"] for r in resp.json()["Resources"]]
-    assert [{"limit": "100", "skip": "0"}, {"limit": "100", "skip": "100"}] == [query(route, i) for i in (0, 1)]
+    assert [{"limit": "100", "skip": "0", "sort": "_id"}, {"limit": "100", "skip": "100", "sort": "_id"}] == [
+        query(route, i) for i in (0, 1)
+    ]
 
 
 async def test_find_by_id(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -131,8 +137,8 @@ async def test_list_pages_with_members(client: httpx.AsyncClient, jc: respx.Rout
 
     resp = await client.get("/scim/v2/Groups", params={"startIndex": "3", "count": "1"}, headers=AUTH)
 
-    assert {"limit": "1", "skip": "2"} == query(listed)
-    assert {"limit": "100", "skip": "0"} == query(members)
+    assert {"limit": "1", "skip": "2", "sort": "_id"} == query(listed)
+    assert {"limit": "100", "skip": "0"} == query(members)  # /members documents no sort
     assert (7, 3, 1) == (resp.json()["totalResults"], resp.json()["startIndex"], resp.json()["itemsPerPage"])
     assert [U1] == [m["value"] for m in resp.json()["Resources"][0]["members"]]
 
@@ -189,6 +195,7 @@ async def test_unknown_group_is_404(client: httpx.AsyncClient, jc: respx.Router)
     malformed = await client.get("/scim/v2/Groups/not-an-id", headers=AUTH)
 
     assert (404, 404, 1) == (missing.status_code, malformed.status_code, len(jc.calls))
+    assert ["404", "404"] == [missing.json()["status"], malformed.json()["status"]]
 
 
 # -- create -----------------------------------------------------------------------------------
@@ -228,13 +235,12 @@ async def test_create_with_members_adds_them(client: httpx.AsyncClient, jc: resp
 async def test_create_taken_name_is_409_without_create(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A displayName another group holds answers 409 uniqueness, and nothing is created."""
     jc.get(GROUPS).respond(200, json=[jc_group(description="")], headers={"x-total-count": "1"})
-    create = jc.post(GROUPS).respond(201, json=jc_group())
 
     resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-2"}, headers=AUTH)
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
     assert GID in resp.json()["detail"]
-    assert 0 == create.call_count
+    assert [("GET", GROUPS)] == [(c.request.method, c.request.url.path) for c in jc.calls]  # one lookup, no POST
 
 
 async def test_create_meeting_jumpcloud_409_is_uniqueness(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -401,7 +407,8 @@ async def test_adding_to_a_deleted_group_is_404(client: httpx.AsyncClient, jc: r
         f"/scim/v2/Groups/{GID}", json=patch({"op": "add", "path": "members", "value": [{"value": U1}]}), headers=AUTH
     )
 
-    assert 404 == resp.status_code
+    assert (404, "404") == (resp.status_code, resp.json()["status"])
+    assert [("POST", MEMBERS), ("GET", f"{GROUPS}/{GID}")] == [(c.request.method, c.request.url.path) for c in jc.calls]
 
 
 async def test_member_value_that_is_not_a_user_id_is_400_without_calls(
@@ -487,9 +494,47 @@ async def test_membership_check_reads_the_group_and_its_members(
     assert (1, 1) == (get.call_count, listed.call_count)
 
 
-async def test_membership_check_without_a_group_is_invalid_filter(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """`members eq` alone would read every group's members: 400 invalidFilter, no upstream call."""
+async def test_membership_check_without_a_group_reads_every_small_group(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
+    """`members eq` alone lists the groups once, reads each one's members, and keeps the groups holding the user."""
+    other = "6026da081f24755306c2ee0e"
+    listed = jc.get(GROUPS).respond(
+        200, json=[jc_group(), jc_group(id=other, name="Ops")], headers={"x-total-count": "2"}
+    )
+    sales = jc.get(MEMBERS).respond(200, json=members_page(U1), headers={"x-total-count": "1"})
+    ops = jc.get(f"{GROUPS}/{other}/members").respond(200, json=members_page(U2), headers={"x-total-count": "1"})
+
+    resp = await client.get(
+        "/scim/v2/Groups", params={"filter": f'members eq "{U1}"', "excludedAttributes": "members"}, headers=AUTH
+    )
+
+    assert (200, 1, "Sales") == (
+        resp.status_code,
+        resp.json()["totalResults"],
+        resp.json()["Resources"][0]["displayName"],
+    )
+    assert "members" not in resp.json()["Resources"][0]
+    assert {"limit": "100", "skip": "0", "sort": "_id"} == query(listed)
+    assert (1, 1, 1) == (listed.call_count, sales.call_count, ops.call_count)
+
+
+async def test_membership_check_over_too_many_groups_is_too_many(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """Past MEMBER_READS candidate groups, a members filter is 400 tooMany after one list call, no member reads."""
+    many = [jc_group(id=f"6026da081f24755306c2{n:04x}", name=f"g{n}") for n in range(MEMBER_READS + 1)]
+    listed = jc.get(GROUPS).respond(200, json=many[:100], headers={"x-total-count": str(len(many))})
+
     resp = await client.get("/scim/v2/Groups", params={"filter": f'members eq "{U1}"'}, headers=AUTH)
 
+    assert (400, "tooMany") == (resp.status_code, resp.json()["scimType"])
+    assert "id eq or displayName eq" in resp.json()["detail"]
+    assert 1 == listed.call_count == len(jc.calls)
+
+
+async def test_group_filter_on_unknown_attribute_is_invalid_filter(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A filter on an attribute JumpCloud groups do not hold is 400 invalidFilter naming it, with no upstream call."""
+    resp = await client.get("/scim/v2/Groups", params={"filter": 'description co "x"'}, headers=AUTH)
+
     assert (400, "invalidFilter") == (resp.status_code, resp.json()["scimType"])
+    assert "'description'" in resp.json()["detail"]
     assert 0 == len(jc.calls)

@@ -221,6 +221,7 @@ async def test_cookies_from_jumpcloud_never_ride_along(client: httpx.AsyncClient
     await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
     await client.get(f"/scim/v2/Users/{USER_ID}", headers={"Authorization": "Bearer another-admin-key"})
 
+    assert 2 == route.call_count  # the second request did reach JumpCloud, without the cookie
     assert "cookie" not in route.calls.last.request.headers
 
 

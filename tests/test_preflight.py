@@ -25,15 +25,14 @@ async def _steps(router: respx.Router) -> tuple[list[str], bool]:
     return lines, report(steps, lines.append)
 
 
-async def test_good_key_passes_every_step() -> None:
+async def test_good_key_passes_every_step(jc: respx.Router) -> None:
     """A key JumpCloud accepts passes: org listed, the GUID probe finds nothing, one user read."""
-    router = respx.Router(base_url=JC_URL)
-    router.get("/api/systemusers").respond(200, json={"totalCount": 3, "results": [jc_user()]})
-    router.get("/api/organizations").respond(200, json={"results": [{"_id": "o1", "displayName": "Contoso"}]})
-    probe = router.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
-    router.get("/api/v2/usergroups").respond(200, json=[], headers={"x-total-count": "4"})
+    jc.get("/api/systemusers").respond(200, json={"totalCount": 3, "results": [jc_user()]})
+    jc.get("/api/organizations").respond(200, json={"results": [{"_id": "o1", "displayName": "Contoso"}]})
+    probe = jc.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
+    jc.get("/api/v2/usergroups").respond(200, json=[], headers={"x-total-count": "4"})
 
-    lines, ok = await _steps(router)
+    lines, ok = await _steps(jc)
 
     assert ok
     assert "PASS  organization: Contoso (o1)" in lines
@@ -42,15 +41,15 @@ async def test_good_key_passes_every_step() -> None:
     assert API_KEY == probe.calls.last.request.headers["x-api-key"]
 
 
-async def test_rejected_key_fails_with_the_fix() -> None:
+async def test_rejected_key_fails_with_the_fix(jc: respx.Router) -> None:
     """A key JumpCloud refuses fails at once, with where to get a current key."""
-    router = respx.Router(base_url=JC_URL)
-    router.get("/api/systemusers").respond(401, json={"message": "Unauthorized: api key user not found"})
+    jc.get("/api/systemusers").respond(401, json={"message": "Unauthorized: api key user not found"})
 
-    lines, ok = await _steps(router)
+    lines, ok = await _steps(jc)
 
     assert not ok
     assert lines[0].startswith("FAIL  api key:")
+    assert 1 == len(jc.calls)  # nothing after the refused key
     assert "API Settings" in lines[0]
     assert API_KEY not in "".join(lines)
 
@@ -65,15 +64,14 @@ def test_cli_refuses_to_run_without_the_key_variable(
     assert "JUMPCLOUD_API_KEY" in capsys.readouterr().err
 
 
-async def test_key_that_cannot_manage_groups_fails_with_both_fixes() -> None:
+async def test_key_that_cannot_manage_groups_fails_with_both_fixes(jc: respx.Router) -> None:
     """A key refused on user groups fails that step, naming a better key or switching groups off."""
-    router = respx.Router(base_url=JC_URL)
-    router.get("/api/systemusers").respond(200, json={"totalCount": 1, "results": [jc_user()]})
-    router.get("/api/organizations").respond(404)
-    router.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
-    router.get("/api/v2/usergroups").respond(403, json={"message": "Forbidden"})
+    jc.get("/api/systemusers").respond(200, json={"totalCount": 1, "results": [jc_user()]})
+    jc.get("/api/organizations").respond(404)
+    jc.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
+    jc.get("/api/v2/usergroups").respond(403, json={"message": "Forbidden"})
 
-    lines, ok = await _steps(router)
+    lines, ok = await _steps(jc)
 
     assert not ok
     (groups_line,) = [line for line in lines if "user groups" in line]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -84,12 +85,18 @@ def test_safe_headers_drop_credentials() -> None:
     assert {"content-type": "application/scim+json", "accept": "a, b"} == safe_headers(headers)
 
 
-def test_body_fields_json_text_and_truncated() -> None:
-    """JSON is kept as JSON, other text as text with password pairs blanked, a cut body is marked."""
-    assert {} == body_fields(b"")
-    assert {"body": {"password": REDACTED}} == body_fields(b'{"password": "x"}')
-    assert {"body_text": f'{{"password": "{REDACTED}", "a": '} == body_fields(b'{"password": "x", "a": ')
-    assert {"body_truncated": True, "body_text": '{"a"'} == body_fields(b'{"a"', truncated=True)
+def test_body_fields_json_only_else_size_and_hash() -> None:
+    """JSON is kept as redacted JSON; text, broken JSON and bodies over the limit become size and SHA-256."""
+    garbage = b'{"password": "x", "a": '
+    digest = hashlib.sha256(garbage).hexdigest()
+
+    assert {} == body_fields(b"", limit=100)
+    assert {"body": {"password": REDACTED}} == body_fields(b'{"password": "x"}', limit=100)
+    assert {"body_omitted": "not_json", "body_bytes": len(garbage), "body_sha256": digest} == body_fields(
+        garbage, limit=100
+    )
+    assert "too_large" == body_fields(b'{"a": 1}', limit=4)["body_omitted"]
+    assert "too_large" == body_fields(b'{"a"', complete=False, limit=100)["body_omitted"]
 
 
 def test_writer_rotates_and_keeps_backups(tmp_path: Path) -> None:
@@ -222,31 +229,47 @@ async def test_retries_are_recorded_in_order(recorded: httpx.AsyncClient, jc: re
 
 
 async def test_unread_body_is_recorded(recorded: httpx.AsyncClient, tmp_path: Path) -> None:
-    """A create refused for a missing token (body never read by the handler) still has its body recorded."""
-    resp = await recorded.post("/scim/v2/Users", json={"userName": "jdoe", "password": PASSWORD})
+    """A PATCH refused for an id that cannot exist (body never read by the handler) still has its body recorded."""
+    patch = {"Operations": [{"op": "replace", "path": "password", "value": PASSWORD}]}
+
+    resp = await recorded.patch("/scim/v2/Users/not-an-id", json=patch, headers=AUTH)
+
+    assert 404 == resp.status_code
+    (entry,) = _lines(tmp_path)
+    assert ("bearer", [{"op": "replace", "path": "password", "value": REDACTED}]) == (
+        entry["request"]["auth"],
+        entry["request"]["body"]["Operations"],
+    )
+    assert ([], "404") == (entry["upstream"], entry["response"]["body"]["status"])
+
+
+async def test_request_without_token_is_recorded_as_metadata(recorded: httpx.AsyncClient, tmp_path: Path) -> None:
+    """A create without a token leaves a metadata line: method, path, status, why; no body, no headers."""
+    body = json.dumps({"userName": "jdoe", "password": PASSWORD}).encode()
+
+    resp = await recorded.post("/scim/v2/Users", content=body)
 
     assert 401 == resp.status_code
     (entry,) = _lines(tmp_path)
-    assert (None, {"userName": "jdoe", "password": REDACTED}) == (
-        entry["request"]["auth"],
-        entry["request"]["body"],
-    )
-    assert ([], "401") == (entry["upstream"], entry["response"]["body"]["status"])
+    assert ("metadata", "no_token", 401) == (entry["kind"], entry["reason"], entry["response"]["status"])
+    assert {"method": "POST", "path": "/scim/v2/Users", "auth": None, "content_length": len(body)} == entry["request"]
 
 
 async def test_unexpected_error_is_recorded_as_500(
     recorded: httpx.AsyncClient, jc: respx.Router, tmp_path: Path
 ) -> None:
     """A handler that crashes leaves a line with status 500 and the upstream calls made before."""
-    jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
-    jc.put(f"/api/systemusers/{USER_ID}").mock(side_effect=RuntimeError("boom"))
-    patch = {"Operations": [{"op": "Replace", "path": "title", "value": "x"}]}
+    route = jc.get(f"/api/systemusers/{USER_ID}")
+    route.side_effect = [httpx.Response(503, json={"message": "busy"}), RuntimeError("boom")]  # the retry crashes
 
-    resp = await recorded.patch(f"/scim/v2/Users/{USER_ID}", json=patch, headers=AUTH)
+    resp = await recorded.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
-    assert 500 == resp.status_code
+    assert (500, 2) == (resp.status_code, route.call_count)
     (entry,) = _lines(tmp_path)
-    assert (500, [], {}) == (entry["response"]["status"], entry["upstream"], entry["response"]["headers"])
+    assert (500, {}) == (entry["response"]["status"], entry["response"]["headers"])
+    assert [("GET", f"/api/systemusers/{USER_ID}", 503)] == [
+        (c["method"], c["path"], c["status"]) for c in entry["upstream"]
+    ]
 
 
 async def test_secrets_never_reach_the_file(recorded: httpx.AsyncClient, jc: respx.Router, tmp_path: Path) -> None:
@@ -301,7 +324,8 @@ async def test_recording_failure_does_not_fail_the_request(
     ):
         resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
-    assert 200 == resp.status_code
+    assert (200, USER_ID) == (resp.status_code, resp.json()["id"])
+    assert [] == list(tmp_path.iterdir())  # nothing could be written
 
 
 async def test_app_rotates_with_settings(jc: respx.Router, settings: Settings, tmp_path: Path) -> None:

@@ -46,6 +46,11 @@ def test_region_shortcuts_and_urls(value: str, url: str) -> None:
         ("SCIM_PROXY_PORT", "eighty"),
         ("SCIM_PROXY_LOG_FORMAT", "xml"),
         ("SCIM_PROXY_GROUPS_ENABLED", "maybe"),
+        ("SCIM_PROXY_PUBLIC_URL", "scim.example.com"),
+        ("SCIM_PROXY_PUBLIC_URL", "https://scim.example.com/?x=1"),
+        ("SCIM_PROXY_PUBLIC_URL", "https://user@scim.example.com"),
+        ("SCIM_PROXY_HEADER_TIMEOUT", "0"),
+        ("SCIM_PROXY_MAX_CONNECTIONS", "-1"),
     ],
 )
 def test_bad_values_are_refused(env: str, value: str) -> None:
@@ -61,3 +66,11 @@ def test_flags_win_over_environment() -> None:
     settings = settings_from_args(args, {"SCIM_PROXY_PORT": "7000", "SCIM_PROXY_LOG_FORMAT": "console"})
 
     assert (9001, True, "console") == (settings.port, settings.username_from_email, settings.log_format)
+
+
+def test_public_url_loses_its_trailing_slash() -> None:
+    """SCIM_PROXY_PUBLIC_URL may carry a path prefix; a trailing slash is dropped so URLs join cleanly."""
+    assert (
+        "https://scim.example.com/jc"
+        == Settings.from_env({"SCIM_PROXY_PUBLIC_URL": " https://scim.example.com/jc/ "}).public_url
+    )

@@ -119,14 +119,30 @@ async def test_id_filter_with_impossible_id_makes_no_call(client: httpx.AsyncCli
     assert 0 == len(jc.calls)
 
 
-async def test_unsupported_filter_is_invalid_filter(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A filter outside the Entra subset answers 400 invalidFilter and calls nothing."""
-    resp = await client.get("/scim/v2/Users", params={"filter": 'userName sw "O"'}, headers=AUTH)
+async def test_filter_on_an_attribute_jumpcloud_lacks_is_invalid_filter(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
+    """A filter on an attribute JumpCloud does not keep answers 400 invalidFilter naming it, and calls nothing."""
+    resp = await client.get("/scim/v2/Users", params={"filter": 'nickName sw "O"'}, headers=AUTH)
 
     assert 400 == resp.status_code
     assert "invalidFilter" == resp.json()["scimType"]
     assert "400" == resp.json()["status"]
+    assert "'nickName'" in resp.json()["detail"]
     assert 0 == len(jc.calls)
+
+
+async def test_starts_with_is_one_escaped_anchored_regex(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """`userName sw "O.M"` is one search: a case-insensitive regex anchored at the start, the `.` escaped;
+    the proxy still checks each hit, so a regex false positive is dropped from the page and the total."""
+    hits = [jc_user(username="o.malley"), jc_user(_id="64b0c0ffee0000000000beef", id=None, username="oxmalley")]
+    route = jc.post("/api/search/systemusers").respond(200, json={"totalCount": 2, "results": hits})
+
+    resp = await client.get("/scim/v2/Users", params={"filter": 'userName sw "O.M"', "count": 5}, headers=AUTH)
+
+    assert {"filter": {"and": [{"username": {"$regex": "(?i)^O\\.M"}}]}, "skip": 0, "limit": 5} == sent_json(route)
+    assert (200, 1) == (resp.status_code, resp.json()["totalResults"])
+    assert ["o.malley"] == [u["userName"] for u in resp.json()["Resources"]]
 
 
 async def test_list_without_filter_pages_sorted_by_id(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -263,7 +279,7 @@ async def test_search_endpoint_takes_a_search_request(client: httpx.AsyncClient,
 
     assert 200 == resp.status_code
     assert {"schemas", "id", "userName"} == set(resp.json()["Resources"][0])
-    assert 10 == sent_json(route)["limit"]
+    assert {"filter": {"and": [{"username": {"$regex": "(?i)(^jdoe$)"}}]}, "skip": 0, "limit": 10} == sent_json(route)
 
 
 async def test_empty_filter_value_matches_nothing_without_a_call(client: httpx.AsyncClient, jc: respx.Router) -> None:

@@ -79,12 +79,13 @@ async def test_create_drops_password(client: httpx.AsyncClient, jc: respx.Router
     """A password in a create is never sent to JumpCloud (users land Password Pending)."""
     route = jc.post("/api/systemusers").respond(200, json=jc_user())
 
-    await client.post(
+    resp = await client.post(
         "/scim/v2/Users",
         headers=AUTH,
         json={"userName": "jdoe", "password": "Hunter2!", "emails": [{"value": "jdoe@example.com"}]},
     )
 
+    assert (201, 1) == (resp.status_code, route.call_count)
     assert b"Hunter2" not in route.calls.last.request.content
     assert "password" not in sent_json(route)
 
@@ -141,6 +142,7 @@ async def test_from_email_setting_uses_local_part(client: httpx.AsyncClient, jc:
         json={"userName": "jane@contoso.com", "emails": [{"value": "jane@contoso.com"}]},
     )
 
+    assert 201 == resp.status_code
     assert "jane" == sent_json(route)["username"]
     assert "jane@contoso.com" == resp.json()["userName"]
 
@@ -238,7 +240,7 @@ async def test_patch_flag_dialect_no_path_is_one_put(client: httpx.AsyncClient, 
     """The aadOptscim062020 no-path replace with dotted and URN keys becomes one PUT."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    await client.patch(
+    resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
         headers=AUTH,
         json={
@@ -258,6 +260,7 @@ async def test_patch_flag_dialect_no_path_is_one_put(client: httpx.AsyncClient, 
         },
     )
 
+    assert (200, 1) == (resp.status_code, len(jc.calls))
     assert {
         "displayname": "Bjfe",
         "firstname": "Kkom",
@@ -312,12 +315,13 @@ async def test_patch_remove_manager_sends_null(client: httpx.AsyncClient, jc: re
     """Removing the manager clears it in JumpCloud with null."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    await client.patch(
+    resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
         headers=AUTH,
         json={"Operations": [{"op": "Remove", "path": f"{ENT}:manager"}]},
     )
 
+    assert (200, 1) == (resp.status_code, route.call_count)
     assert {"manager": None} == sent_json(route)
 
 
@@ -345,7 +349,7 @@ async def test_patch_removing_username_is_refused(client: httpx.AsyncClient, jc:
 
 
 async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A SCIM PUT sends every mapped field, clearing the absent ones, in one call."""
+    """A SCIM PUT sends every mapped field, clearing the absent ones ("", or null for unique ones), in one call."""
     route = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
     resp = await client.put(
@@ -354,18 +358,19 @@ async def test_put_replaces_and_clears_absent_fields(client: httpx.AsyncClient, 
         json={"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}], "title": "Lead"},
     )
 
-    assert 200 == resp.status_code
+    assert (200, 1) == (resp.status_code, len(jc.calls))
     assert {
         "username": "jdoe",
         "email": "jdoe@example.com",
         "firstname": "",
         "lastname": "",
+        "middlename": "",
         "displayname": "",
         "jobTitle": "Lead",
         "location": "",
         "employeeType": "",
         "external_dn": "",
-        "employeeIdentifier": "",
+        "employeeIdentifier": None,
         "department": "",
         "costCenter": "",
         "company": "",
@@ -385,6 +390,39 @@ async def test_delete_cascades_manager_and_answers_204(client: httpx.AsyncClient
 
 async def test_delete_unknown_user_is_404(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """Deleting an id JumpCloud does not know answers a SCIM 404."""
-    jc.delete(f"/api/systemusers/{USER_ID}").respond(404, json={"message": "Not Found"})
+    route = jc.delete(f"/api/systemusers/{USER_ID}").respond(404, json={"message": "Not Found"})
 
-    assert 404 == (await client.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)).status_code
+    resp = await client.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert (404, ["urn:ietf:params:scim:api:messages:2.0:Error"], "404") == (
+        resp.status_code,
+        resp.json()["schemas"],
+        resp.json()["status"],
+    )
+    assert 1 == route.call_count
+
+
+async def test_middle_name_is_one_table_row_end_to_end(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """name.middleName (one row of the table) is sent as JumpCloud's middlename on create and PATCH,
+    read back under `name`, filtered on, and advertised by /Schemas."""
+    created = jc.post("/api/systemusers").respond(200, json=jc_user(middlename="Quinn"))
+    patched = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(middlename="Q."))
+    search = jc.post("/api/search/systemusers").respond(200, json={"totalCount": 0, "results": []})
+    body = {**ENTRA_CREATE, "name": {"givenName": "Jane", "middleName": "Quinn", "familyName": "Doe"}}
+
+    create = await client.post("/scim/v2/Users", json=body, headers=AUTH)
+    patch = await client.patch(
+        f"/scim/v2/Users/{USER_ID}",
+        headers=AUTH,
+        json={"Operations": [{"op": "Replace", "value": {"name.middleName": "Q."}}]},
+    )
+    listed = await client.get("/scim/v2/Users", params={"filter": 'name.middleName eq "Q."'}, headers=AUTH)
+    schema = await client.get("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", headers=AUTH)
+
+    assert (201, 200, 200) == (create.status_code, patch.status_code, listed.status_code)
+    assert "Quinn" == sent_json(created)["middlename"]
+    assert {"middlename": "Q."} == sent_json(patched)
+    assert [{"middlename": {"$regex": r"(?i)(^Q\.$)"}}] == sent_json(search)["filter"]["and"]
+    assert ("Quinn", "Q.") == (create.json()["name"]["middleName"], patch.json()["name"]["middleName"])
+    name = next(a for a in schema.json()["attributes"] if a["name"] == "name")
+    assert "middleName" in [sub["name"] for sub in name["subAttributes"]]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, create_emulator_app
+from devtools.emulator.wording import WORDINGS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,9 +26,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"an accepted x-api-key (repeatable; default: {DEFAULT_API_KEY})",
     )
     parser.add_argument("--default-state", choices=["ACTIVATED", "STAGED"], default="ACTIVATED")
+    parser.add_argument(
+        "--wording",
+        choices=WORDINGS,
+        default="register",
+        help="error bodies as docs/jumpcloud-assumptions.md writes them, or as a second stand-in words them",
+    )
     args = parser.parse_args(argv)
     keys = frozenset(args.api_keys or [DEFAULT_API_KEY])
-    app = create_emulator_app(EmulatorConfig(api_keys=keys, default_state=args.default_state))
+    app = create_emulator_app(EmulatorConfig(api_keys=keys, default_state=args.default_state, wording=args.wording))
     print(f"JumpCloud emulator on http://{args.host}:{args.port} (API keys: {len(keys)})", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

@@ -11,6 +11,7 @@ from devtools.emulator.config import EmulatorConfig
 from devtools.emulator.errors import JcError
 from devtools.emulator.faults import FaultMiddleware
 from devtools.emulator.groups import group_routes
+from devtools.emulator.organizations import organization_routes
 from devtools.emulator.state import EmulatorState
 from devtools.emulator.users import user_routes
 from devtools.emulator.web import http_error_handler, jc_error_handler, server_error_handler
@@ -26,8 +27,8 @@ class EmulatorApp(Starlette):
 
 
 def emulator_routes() -> list[Route]:
-    """Every emulated route, v1 users then v2 groups."""
-    return [*user_routes(), *group_routes()]
+    """Every emulated route: v1 users, v2 groups, then the v1 organizations listing."""
+    return [*user_routes(), *group_routes(), *organization_routes()]
 
 
 ROUTE_NAMES: tuple[str, ...] = tuple(str(route.name) for route in emulator_routes())

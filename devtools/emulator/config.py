@@ -8,12 +8,15 @@ from typing import Literal
 
 import attrs
 
+from devtools.emulator.wording import WORDINGS, Wording
+
 DEFAULT_API_KEY = "test-api-key"  # the emulator's well-known test key, not a secret
 DEFAULT_ORG_ID = "5f0c0ffee0c0ffee0c0ffee0"
 USER_STATES = ("STAGED", "ACTIVATED", "SUSPENDED")
 FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 DropMode = Literal["before", "after"]
+BoundRename = Literal["applied", "refused", "ignored"]
 
 
 def _utc_now() -> datetime:
@@ -86,6 +89,37 @@ NO_FAULTS = Faults()
 
 
 @attrs.frozen(kw_only=True)
+class Quirks:
+    """JumpCloud behaviours the sources point to but no run against a real org has settled; one switch each.
+
+    The defaults are what the sources suggest (docs/jumpcloud-assumptions.md, the row in brackets):
+    - `empty_identifier_collides` [JC-36]: an `employeeIdentifier` of "" is a value like any other,
+      so a second user with "" is "User already exists"; only null (or absent) never collides.
+    - `empty_body_for_unknown_id` [JC-52]: GET and PUT of an unknown, well-formed user or group id
+      answer 200 with an empty body instead of 404 (off by default: JC-30 says 404).
+    - `bound_username_change` [JC-53]: a PUT that changes the username of a user who belongs to a
+      user group (the emulator's stand-in for "bound to resources") is "applied", "refused" (400)
+      or "ignored" (200, the username unchanged).
+    - `v2_filter_metacharacters` [JC-82]: a v2 `filter` value is split on ',' (the spec's default
+      csv format for the array parameter) and '*' in an `eq`/`ne` value matches any run of characters.
+    - `unstable_order_without_sort` [JC-11]: a user list, user search or group list without `sort`
+      comes back in an order that changes from one request to the next, so paging without
+      `sort=_id` misses or repeats records.
+    """
+
+    empty_identifier_collides: bool = True
+    empty_body_for_unknown_id: bool = False
+    bound_username_change: BoundRename = attrs.field(
+        default="refused", validator=attrs.validators.in_(("applied", "refused", "ignored"))
+    )
+    v2_filter_metacharacters: bool = True
+    unstable_order_without_sort: bool = True
+
+
+DEFAULT_QUIRKS = Quirks()
+
+
+@attrs.frozen(kw_only=True)
 class EmulatorConfig:
     """What the emulated JumpCloud account looks like.
 
@@ -94,6 +128,10 @@ class EmulatorConfig:
       `x-org-id` naming one of them. Each org has its own users and groups.
     - `default_state`: the org setting `newSystemUserStateDefaults.manualEntry`.
     - `clock`: the source of `created` timestamps and ObjectId times (inject for determinism).
+    - `wording`: how error bodies are worded: `register` (docs/jumpcloud-assumptions.md) or
+      `alternative` (a second stand-in's; see `devtools.emulator.wording`).
+    - `quirks`: the unconfirmed JumpCloud behaviours to reproduce (see `Quirks`); tests may swap
+      them at run time through `EmulatorState.quirks`.
     """
 
     api_keys: frozenset[str] = attrs.field(default=frozenset({DEFAULT_API_KEY}), converter=_key_set)
@@ -104,3 +142,5 @@ class EmulatorConfig:
     )
     faults: Faults = NO_FAULTS
     clock: Callable[[], datetime] = _utc_now
+    wording: Wording = attrs.field(default="register", validator=attrs.validators.in_(WORDINGS))
+    quirks: Quirks = DEFAULT_QUIRKS

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devtools.emulator.config import FaultRule
 from devtools.emulator.state import EmulatorState
+from devtools.emulator.wording import error_body
 
 UNMATCHED = "<unmatched>"
 _IMPOSSIBLE_STATUS = 0
@@ -51,7 +52,8 @@ class FaultMiddleware:
             await asyncio.sleep(rule.latency)
         if rule.status is not None:
             self.emulator.count_fault(f"status_{rule.status}")
-            await _answer_status(send, status=rule.status, retry_after=rule.retry_after)
+            body = _status_body(self.emulator, rule.status)
+            await _answer_status(send, status=rule.status, body=body, retry_after=rule.retry_after)
         elif rule.drop == "before":
             self.emulator.count_fault("drop_before")
             await _drain(receive)  # closing with unread bytes would be a TCP reset, not a clean close
@@ -74,8 +76,13 @@ class FaultMiddleware:
         return (None, partial.path) if partial else (None, UNMATCHED)
 
 
-async def _answer_status(send: Send, *, status: int, retry_after: int | None) -> None:
-    body = json.dumps({"message": HTTPStatus(status).phrase}).encode()
+def _status_body(emulator: EmulatorState, status: int) -> bytes:
+    phrase = HTTPStatus(status).phrase
+    body = error_body(emulator.config.wording, status=status, register_body={"message": phrase}, message="try later")
+    return json.dumps(body).encode()
+
+
+async def _answer_status(send: Send, *, status: int, body: bytes, retry_after: int | None) -> None:
     headers = [
         (b"content-type", b"application/json; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),

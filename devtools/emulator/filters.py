@@ -4,6 +4,10 @@ Splitting: the field is what precedes the first `:`, the operator the next segme
 value everything after the second `:` (so values may hold `:`). Multi-term operators split the
 value on `|`; `\\|` is a literal bar. Comparisons are case-sensitive; `true`/`false` compare with
 boolean fields, digits with numbers, `null` with unset fields; ISO dates compare as strings.
+
+v2 values "support wild cards" (the spec): with `Quirks.v2_filter_metacharacters`, `*` in an `eq`
+or `ne` value matches any run of characters, and one `filter=` value holding ',' is several
+filters (the array parameter's default csv format), each parsed on its own.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ Predicate = Callable[[Record], bool]
 SINGLE_TERM_OPS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte")
 MULTI_TERM_OPS = ("$in", "$nin", "$sw", "$ew", "$co", "$nco")
 EVENTUALLY_CONSISTENT_OPS = ("$ew", "$co", "$nco")  # $sw is listed both ways; we let it through
-NEGATIVE_OPS = ("$ne", "$nin", "$nco")
+NEGATIVE_OPS = ("$ne", "$nin", "$nco", "$nglob")
 V2_OPS = {"eq": "$eq", "ne": "$ne", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte", "in": "$in"}
 _UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
 _AND_KEY = re.compile(r"^filter(\[and\])?\[\d+\]$")
@@ -51,7 +55,7 @@ def parse_term(text: str, *, eventually_consistent: bool = False) -> Term:
     return Term(field, op, tuple(part.replace("\\|", "|") for part in _UNESCAPED_BAR.split(value)))
 
 
-def parse_v2_term(text: str) -> Term:
+def parse_v2_term(text: str, *, wildcards: bool = False) -> Term:
     """Parse a v2 filter (`name:eq:Group`); `search` is a case-insensitive substring match."""
     field, op, value = _split(text)
     if op == "search":
@@ -60,7 +64,16 @@ def parse_v2_term(text: str) -> Term:
         raise BadRequest(f"invalid filter operator: {op}")
     if op == "in":
         return Term(field, "$in", tuple(part.replace("\\|", "|") for part in _UNESCAPED_BAR.split(value)))
+    if wildcards and "*" in value and op in ("eq", "ne"):
+        return Term(field, "$glob" if op == "eq" else "$nglob", (value,))
     return Term(field, V2_OPS[op], (value,))
+
+
+def parse_v2_filter(text: str, metacharacters: bool) -> list[Term]:
+    """One `filter=` value: several comma-joined filters and `*` wildcards when `metacharacters`."""
+    if not metacharacters:
+        return [parse_v2_term(text)]
+    return [parse_v2_term(part, wildcards=True) for part in text.split(",")]
 
 
 def query_predicate(params: Iterable[tuple[str, str]], *, eventually_consistent: bool) -> Predicate:
@@ -84,7 +97,7 @@ def term_matches(record: Record, term: Term) -> bool:
     """Whether the record satisfies the term; on an array field, any item (all, for negations)."""
     actuals = field_values(record, term.field)
     if term.op in NEGATIVE_OPS:
-        positive = {"$ne": "$eq", "$nin": "$in", "$nco": "$co"}[term.op]
+        positive = {"$ne": "$eq", "$nin": "$in", "$nco": "$co", "$nglob": "$glob"}[term.op]
         return not any(_test(actual, positive, term.values) for actual in actuals)
     return any(_test(actual, term.op, term.values) for actual in actuals)
 
@@ -112,6 +125,8 @@ def _split(text: str) -> tuple[str, str, str]:
 def _test(actual: Any, op: str, texts: tuple[str, ...]) -> bool:
     if op == "search":
         return isinstance(actual, str) and texts[0].casefold() in actual.casefold()
+    if op == "$glob":
+        return isinstance(actual, str) and glob_matches(texts[0], actual)
     if op in ("$sw", "$ew", "$co"):
         if not isinstance(actual, str):
             return False
@@ -121,6 +136,24 @@ def _test(actual: Any, op: str, texts: tuple[str, ...]) -> bool:
     if op in ("$eq", "$in"):
         return any(value is not _NO_MATCH and value == actual for value in expected)
     return _ordered(actual, expected[0], op)
+
+
+def glob_matches(pattern: str, text: str) -> bool:
+    """Whether `text` matches `pattern`, where `*` stands for any run of characters (case-sensitive).
+
+    Greedy leftmost search of each literal piece: no backtracking, so linear in the text per piece.
+    """
+    pieces = pattern.split("*")
+    head, tail = pieces[0], pieces[-1]
+    if len(text) < len(head) + len(tail) or not text.startswith(head) or not text.endswith(tail):
+        return False
+    at, end = len(head), len(text) - len(tail)
+    for piece in pieces[1:-1]:
+        found = text.find(piece, at, end)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
 
 
 def _ordered(actual: Any, expected: Any, op: str) -> bool:

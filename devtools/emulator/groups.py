@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from devtools.emulator.errors import BadRequest
-from devtools.emulator.filters import parse_v2_term, term_matches
+from devtools.emulator.errors import BadRequest, NotFound
+from devtools.emulator.filters import parse_v2_filter, term_matches
 from devtools.emulator.query import (
     LIST_LIMIT_DEFAULT,
     LIST_LIMIT_MAX,
@@ -21,22 +21,25 @@ from devtools.emulator.query import (
     sort_records,
     split_names,
 )
-from devtools.emulator.web import JcResponse, emulator_of, json_object, org_for
+from devtools.emulator.web import JcResponse, emulator_of, json_object, org_for, unknown_id_answer, unsorted_seed
 
 MEMBER_OPS = ("add", "remove", "update")
 
 
 async def list_groups(request: Request) -> Response:
-    """GET /api/v2/usergroups: `filter=name:eq:Value` (repeatable, ANDed), sort, fields, paging."""
+    """GET /api/v2/usergroups: `filter=name:eq:Value` (repeatable or comma-joined, ANDed), sort, fields, paging."""
     org = org_for(request)
     params = request.query_params
     skip, limit = _paging(request)
-    terms = [parse_v2_term(value) for value in params.getlist("filter")]
+    metacharacters = emulator_of(request).quirks.v2_filter_metacharacters
+    terms = [term for value in params.getlist("filter") for term in parse_v2_filter(value, metacharacters)]
     fields = split_names(params.get("fields"), name="fields")
+    seed = unsorted_seed(request, params.get("sort"))
     with emulator_of(request).lock:
         found = sort_records(
             [g for g in org.groups.values() if all(term_matches(g, term) for term in terms)],
             params.get("sort"),
+            shuffle_seed=seed,
         )
         results = [project(g, fields, always=("id",)) for g in page(found, skip=skip, limit=limit)]
         return _array(copy.deepcopy(results), total=len(found))
@@ -51,17 +54,24 @@ async def create_group(request: Request) -> Response:
 
 
 async def get_group(request: Request) -> Response:
-    """GET /api/v2/usergroups/{id}."""
+    """GET /api/v2/usergroups/{id} (an unknown id: 404, or 200 and no body)."""
     org = org_for(request)
     with emulator_of(request).lock:
-        return JcResponse(copy.deepcopy(org.get_group(request.path_params["id"])))
+        try:
+            return JcResponse(copy.deepcopy(org.get_group(request.path_params["id"])))
+        except NotFound:
+            return _unknown(request)
 
 
 async def update_group(request: Request) -> Response:
-    """PUT /api/v2/usergroups/{id}: a full update, `name` required."""
+    """PUT /api/v2/usergroups/{id}: a full update, `name` required (an unknown id: as GET)."""
     org = org_for(request)
     body = await json_object(request)
     with emulator_of(request).lock:
+        try:
+            org.get_group(request.path_params["id"])
+        except NotFound:
+            return _unknown(request)
         return JcResponse(org.update_group(request.path_params["id"], body))
 
 
@@ -114,6 +124,13 @@ async def list_user_memberof(request: Request) -> Response:
         group_ids = org.groups_of(request.path_params["id"])
     chunk = page(group_ids, skip=skip, limit=limit)
     return _array([_with_paths(gid, "user_group") for gid in chunk], total=len(group_ids))
+
+
+def _unknown(request: Request) -> Response:
+    answer = unknown_id_answer(request)
+    if answer is None:
+        raise NotFound()
+    return answer
 
 
 def _paging(request: Request) -> tuple[int, int]:

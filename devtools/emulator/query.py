@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -41,9 +42,18 @@ def split_names(spec: Any, *, name: str) -> list[str]:
     return [part for part in _SEPARATORS.split(spec) if part]
 
 
-def sort_records(records: Sequence[Mapping[str, Any]], spec: Any) -> list[Mapping[str, Any]]:
-    """Sort by each `field` / `-field` in turn; ties keep creation (`_id`) order, so paging is stable."""
+def sort_records(
+    records: Sequence[Mapping[str, Any]], spec: Any, *, shuffle_seed: int | None = None
+) -> list[Mapping[str, Any]]:
+    """Sort by each `field` / `-field` in turn; ties keep creation (`_id`) order, so paging is stable.
+
+    Without `sort`, a `shuffle_seed` shuffles the records (an order JumpCloud does not promise);
+    `_id` also sorts v2 records, whose ObjectId is returned as `id`.
+    """
     ordered = list(records)
+    if not spec and shuffle_seed is not None:
+        random.Random(shuffle_seed).shuffle(ordered)  # noqa: S311 -- an arbitrary order, not secrecy
+        return ordered
     for key in reversed(split_names(spec, name="sort")):
         field, descending = (key[1:], True) if key.startswith("-") else (key, False)
         ordered.sort(key=lambda record, f=field: _sort_key(record, f), reverse=descending)  # type: ignore[misc]
@@ -65,6 +75,8 @@ def page(records: Sequence[Any], *, skip: int, limit: int) -> list[Any]:
 
 def _sort_key(record: Mapping[str, Any], field: str) -> tuple[int, Any]:
     # Mongo's order across types: null first, then numbers, strings, booleans; Python can't mix them
+    if field == "_id" and "_id" not in record:
+        field = "id"  # v2 objects carry their ObjectId as `id`
     value = field_values(record, field)[0]
     if value is None:
         return (0, 0)

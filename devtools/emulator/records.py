@@ -87,8 +87,14 @@ def blank_user(*, user_id: str, org_id: str, created: str, unix_id: int) -> dict
     return user
 
 
-def validate_changes(body: Mapping[str, Any], *, creating: bool, new_id: Callable[[], str]) -> dict[str, Any]:
-    """Check a POST or PUT body; returns the fields to write. Unknown and read-only fields are dropped."""
+def validate_changes(
+    body: Mapping[str, Any], *, creating: bool, new_id: Callable[[], str], keep_empty_identifier: bool = False
+) -> dict[str, Any]:
+    """Check a POST or PUT body; returns the fields to write. Unknown and read-only fields are dropped.
+
+    `keep_empty_identifier` stores an `employeeIdentifier` of "" as "" (a value that collides, see
+    `Quirks.empty_identifier_collides`) instead of as null.
+    """
     changes: dict[str, Any] = {}
     for name in STRING_FIELDS:
         if name in body:
@@ -99,8 +105,10 @@ def validate_changes(body: Mapping[str, Any], *, creating: bool, new_id: Callabl
     if changes.get("email") and not _EMAIL.match(changes["email"]):
         raise BadRequest("email must be a valid email address")
     if "employeeIdentifier" in body:
-        value = _string("employeeIdentifier", body["employeeIdentifier"], limit=MAX_EMPLOYEE_IDENTIFIER)
-        changes["employeeIdentifier"] = value or None  # unset is null on the wire, and never collides
+        raw = body["employeeIdentifier"]
+        value = _string("employeeIdentifier", raw, limit=MAX_EMPLOYEE_IDENTIFIER)
+        # unset is null on the wire (the HAR), and null never collides; "" may be a value like any other
+        changes["employeeIdentifier"] = value if raw is not None and (value or keep_empty_identifier) else None
     if "manager" in body:
         changes["manager"] = _manager(body["manager"])
     for name in BOOL_FIELDS:

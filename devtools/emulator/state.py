@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from devtools.emulator.config import EmulatorConfig, FaultRule, Faults
+from devtools.emulator.config import EmulatorConfig, FaultRule, Faults, Quirks
 from devtools.emulator.store import ObjectIds, OrgStore
 
 
@@ -30,6 +30,8 @@ class EmulatorState:
         self._new_id = ObjectIds(config.clock)
         self._faults = config.faults
         self._random = random.Random(config.faults.seed)  # noqa: S311 -- reproducible chaos, not crypto
+        self.quirks: Quirks = config.quirks  # read on every request: a test may swap them at run time
+        self._unsorted_requests = 0
 
     @property
     def faults(self) -> Faults:
@@ -42,6 +44,12 @@ class EmulatorState:
             self._faults = faults
             self._random = random.Random(faults.seed)  # noqa: S311 -- reproducible chaos, not crypto
 
+    def unsorted_order_seed(self) -> int:
+        """A new seed for each unsorted listing, so successive pages see different orders (Quirks)."""
+        with self.lock:
+            self._unsorted_requests += 1
+            return self._unsorted_requests
+
     def org(self, org_id: str | None = None) -> OrgStore:
         """The store of `org_id` (default: the single-tenant org), created empty on first use."""
         org_id = org_id or self.config.default_org_id
@@ -52,6 +60,7 @@ class EmulatorState:
                     default_state=self.config.default_state,
                     new_id=self._new_id,
                     clock=self.config.clock,
+                    quirks=lambda: self.quirks,
                 )
             return self._orgs[org_id]
 
@@ -91,12 +100,13 @@ class EmulatorState:
             return self.route_calls[route_name]
 
     def reset(self) -> None:
-        """Forget every org's data and every counter; the fault rules stay, their random sequence restarts."""
+        """Forget every org's data and every counter; fault rules and quirks stay, the random sequences restart."""
         with self.lock:
             self._orgs.clear()
             self.requests.clear()
             self.route_calls.clear()
             self.fault_counts.clear()
+            self._unsorted_requests = 0
             self._random = random.Random(self._faults.seed)  # noqa: S311 -- reproducible chaos, not crypto
 
     def record_request(self, *, method: str, template: str, route_name: str | None) -> None:

@@ -1,7 +1,8 @@
 """One org's users, groups and memberships in memory, with the rules that span records.
 
-Uniqueness: `username` and `email` case-insensitively, `employeeIdentifier` exactly (when set);
-group names case-insensitively. Every mutating method either applies fully or raises a JcError.
+Uniqueness: `username` and `email` case-insensitively, `employeeIdentifier` exactly (when not null;
+"" counts as a value under `Quirks.empty_identifier_collides`); group names case-insensitively.
+Every mutating method either applies fully or raises a JcError.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from devtools.emulator.config import Quirks
 from devtools.emulator.errors import AlreadyExists, BadRequest, Conflict, NotFound
 from devtools.emulator.records import OBJECT_ID, blank_user, resolve_state, validate_changes
 
 USER_EXISTS = "User already exists"
 MANAGES_OTHERS = "User is a manager of other users; set cascade_manager"
+USERNAME_BOUND = "username cannot be changed while the user is bound to resources"
 FIRST_UNIX_ID = 5001  # the HAR's default unix_uid
 GROUP_FIELDS = ("name", "description", "email")
 MEMBERSHIP_METHODS = ("NOTSET", "STATIC", "DYNAMIC_REVIEW_REQUIRED", "DYNAMIC_AUTOMATED")
@@ -46,8 +49,17 @@ def _successor(object_id: str) -> str:
 class OrgStore:
     """Users, groups and memberships of one JumpCloud organization."""
 
-    def __init__(self, *, org_id: str, default_state: str, new_id: ObjectIds, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        *,
+        org_id: str,
+        default_state: str,
+        new_id: ObjectIds,
+        clock: Callable[[], datetime],
+        quirks: Callable[[], Quirks] = Quirks,
+    ):
         self.org_id = org_id
+        self._quirks = quirks
         self.default_state = default_state
         self._new_id = new_id
         self._clock = clock
@@ -69,7 +81,7 @@ class OrgStore:
 
     def create_user(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Validate and insert a user; returns a copy of what was stored."""
-        changes = validate_changes(body, creating=True, new_id=self._new_id)
+        changes = validate_changes(body, creating=True, new_id=self._new_id, keep_empty_identifier=self._keep_empty())
         state = resolve_state(
             current=None,
             state=body.get("state"),
@@ -90,13 +102,14 @@ class OrgStore:
     def update_user(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Apply a partial update (arrays replaced whole); returns a copy of the result."""
         user = self.get_user(user_id)
-        changes = validate_changes(body, creating=False, new_id=self._new_id)
+        changes = validate_changes(body, creating=False, new_id=self._new_id, keep_empty_identifier=self._keep_empty())
         state = resolve_state(
             current=user["state"],
             state=body.get("state"),
             suspended=body.get("suspended"),
             default_state=self.default_state,
         )
+        self._check_rename(changes, user)
         self._check_unique(changes, user_id=user_id)
         self._check_manager(changes, user_id=user_id)
         user.update(changes)
@@ -129,6 +142,21 @@ class OrgStore:
         if user["state"] == "SUSPENDED":
             raise BadRequest("a suspended user cannot be activated")
         user["state"], user["suspended"] = "ACTIVATED", False
+
+    def _keep_empty(self) -> bool:
+        return self._quirks().empty_identifier_collides
+
+    def _check_rename(self, changes: dict[str, Any], user: Mapping[str, Any]) -> None:
+        """A new username for a user in a user group: applied, refused or dropped (`Quirks.bound_username_change`)."""
+        if "username" not in changes or changes["username"] == user["username"]:
+            return
+        if not any(user["_id"] in member_ids for member_ids in self.members.values()):
+            return
+        mode = self._quirks().bound_username_change
+        if mode == "refused":
+            raise BadRequest(USERNAME_BOUND)
+        if mode == "ignored":
+            del changes["username"]
 
     def _check_unique(self, changes: Mapping[str, Any], *, user_id: str | None) -> None:
         others = [user for key, user in self.users.items() if key != user_id]
@@ -221,8 +249,18 @@ def _group_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     method = body.get("membershipMethod", "STATIC")
     if method not in MEMBERSHIP_METHODS:
         raise BadRequest(f"membershipMethod must be one of {', '.join(MEMBERSHIP_METHODS)}")
-    fields.update(attributes=attributes or None, membershipMethod=method, memberQuery=None)
-    fields.update(memberQueryExemptions=[], memberSuggestionsNotify=False)
+    query = body.get("memberQuery")
+    if query is not None and not isinstance(query, dict):
+        raise BadRequest("memberQuery must be an object")
+    exemptions = body.get("memberQueryExemptions") or []
+    if not isinstance(exemptions, list) or not all(isinstance(item, dict) for item in exemptions):
+        raise BadRequest("memberQueryExemptions must be an array of objects")
+    notify = body.get("memberSuggestionsNotify", False)
+    if not isinstance(notify, bool):
+        raise BadRequest("memberSuggestionsNotify must be a boolean")
+    # a full update: every writable field of UserGroupPut left out goes back to its default
+    fields.update(attributes=attributes or None, membershipMethod=method, memberQuery=query)
+    fields.update(memberQueryExemptions=exemptions, memberSuggestionsNotify=notify)
     return fields
 
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from devtools.emulator.errors import BadRequest
+from devtools.emulator.errors import BadRequest, NotFound
 from devtools.emulator.filters import query_predicate
 from devtools.emulator.query import (
     LIST_LIMIT_DEFAULT,
@@ -23,7 +23,15 @@ from devtools.emulator.query import (
     split_names,
 )
 from devtools.emulator.search import body_predicate
-from devtools.emulator.web import JcResponse, emulator_of, header_is_true, json_object, org_for
+from devtools.emulator.web import (
+    JcResponse,
+    emulator_of,
+    header_is_true,
+    json_object,
+    org_for,
+    unknown_id_answer,
+    unsorted_seed,
+)
 
 ALWAYS_RETURNED = ("_id", "id")
 
@@ -40,10 +48,10 @@ async def list_users(request: Request) -> Response:
     matches = query_predicate(
         params.multi_items(), eventually_consistent=header_is_true(request, "x-eventually-consistent")
     )
+    sort = params.get("sort")
+    seed = unsorted_seed(request, sort)
     with emulator_of(request).lock:
-        return _listing(
-            list(org.users.values()), matches, sort=params.get("sort"), skip=skip, limit=limit, fields=fields
-        )
+        return _listing(list(org.users.values()), matches, sort=sort, skip=skip, limit=limit, fields=fields, seed=seed)
 
 
 async def search_users(request: Request) -> Response:
@@ -60,19 +68,22 @@ async def search_users(request: Request) -> Response:
     skip = parse_count(body.get("skip", params.get("skip")), name="skip", default=0)
     fields = split_names(body.get("fields", params.get("fields")), name="fields")
     matches = body_predicate(body)
+    sort = body.get("sort", params.get("sort"))
+    seed = unsorted_seed(request, sort)
     with emulator_of(request).lock:
         users = list(org.users.values())
-        return _listing(
-            users, matches, sort=body.get("sort", params.get("sort")), skip=skip, limit=limit, fields=fields
-        )
+        return _listing(users, matches, sort=sort, skip=skip, limit=limit, fields=fields, seed=seed)
 
 
 async def get_user(request: Request) -> Response:
-    """GET /api/systemusers/{id}, with optional `fields`."""
+    """GET /api/systemusers/{id}, with optional `fields` (an unknown id: 404, or 200 and no body)."""
     org = org_for(request)
     fields = split_names(request.query_params.get("fields"), name="fields")
     with emulator_of(request).lock:
-        user = org.get_user(request.path_params["id"])
+        try:
+            user = org.get_user(request.path_params["id"])
+        except NotFound:
+            return _unknown(request)
         return JcResponse(copy.deepcopy(project(user, fields, always=ALWAYS_RETURNED)))
 
 
@@ -85,10 +96,14 @@ async def create_user(request: Request) -> Response:
 
 
 async def update_user(request: Request) -> Response:
-    """PUT /api/systemusers/{id}: partial update, 200 with the full user."""
+    """PUT /api/systemusers/{id}: partial update, 200 with the full user (an unknown id: as GET)."""
     org = org_for(request)
     body = await json_object(request)
     with emulator_of(request).lock:
+        try:
+            org.get_user(request.path_params["id"])
+        except NotFound:
+            return _unknown(request)
         return JcResponse(org.update_user(request.path_params["id"], body))
 
 
@@ -113,6 +128,13 @@ async def activate_user(request: Request) -> Response:
     return JcResponse({})
 
 
+def _unknown(request: Request) -> Response:
+    answer = unknown_id_answer(request)
+    if answer is None:
+        raise NotFound()
+    return answer
+
+
 def _listing(
     users: list[dict[str, Any]],
     matches: Callable[[Mapping[str, Any]], bool],
@@ -121,8 +143,9 @@ def _listing(
     skip: int,
     limit: int,
     fields: list[str],
+    seed: int | None,
 ) -> Response:
-    found = sort_records([user for user in users if matches(user)], sort)
+    found = sort_records([user for user in users if matches(user)], sort, shuffle_seed=seed)
     results = [project(user, fields, always=ALWAYS_RETURNED) for user in page(found, skip=skip, limit=limit)]
     return JcResponse({"totalCount": len(found), "results": copy.deepcopy(results)})
 

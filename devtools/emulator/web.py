@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from devtools.emulator.errors import BadRequest, JcError, Unauthorized
 from devtools.emulator.state import EmulatorState
 from devtools.emulator.store import OrgStore
+from devtools.emulator.wording import error_body
 
 BAD_KEY = "Unauthorized: api key user not found"
 NO_ORG = "Unauthorized: no organization selected"
@@ -61,6 +62,21 @@ async def json_object(request: Request, *, empty_ok: bool = False) -> dict[str, 
     return body
 
 
+def unknown_id_answer(request: Request) -> Response | None:
+    """The 200 with an empty body some JumpCloud reads give for an unknown id (`Quirks`), else None for 404."""
+    if emulator_of(request).quirks.empty_body_for_unknown_id:
+        return Response(b"", status_code=200, media_type=JcResponse.media_type)
+    return None
+
+
+def unsorted_seed(request: Request, sort: object) -> int | None:
+    """A seed to shuffle an unsorted listing with (`Quirks.unstable_order_without_sort`), else None."""
+    emulator = emulator_of(request)
+    if sort or not emulator.quirks.unstable_order_without_sort:
+        return None
+    return emulator.unsorted_order_seed()
+
+
 def header_is_true(request: Request, name: str) -> bool:
     """Whether a header says `true` (any case)."""
     return request.headers.get(name, "").strip().lower() == "true"
@@ -69,13 +85,17 @@ def header_is_true(request: Request, name: str) -> bool:
 async def jc_error_handler(request: Request, exc: Exception) -> Response:
     """A JcError as its JumpCloud-shaped body."""
     assert isinstance(exc, JcError)
-    return JcResponse(exc.body(), status_code=exc.status)
+    wording = emulator_of(request).config.wording
+    body = error_body(wording, status=exc.status, register_body=exc.body(), message=exc.message)
+    return JcResponse(body, status_code=exc.status)
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """Starlette's own 404/405 (no such route or method) in the `{"message": ...}` shape."""
     assert isinstance(exc, HTTPException)
-    return JcResponse({"message": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    wording = emulator_of(request).config.wording
+    body = error_body(wording, status=exc.status_code, register_body={"message": exc.detail}, message=exc.detail)
+    return JcResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:

@@ -38,12 +38,24 @@ from scim_proxy.jumpcloud.responses import (
     final_error,
     is_transport_failure,
     json_or_text,
-    rejected_key_error,
     retry_after,
 )
-from scim_proxy.jumpcloud.verdicts import KeyRejected, KeyVerdicts, key_digest
+from scim_proxy.jumpcloud.verdicts import KeyRejected, KeyVerdicts, key_digest, rejected_key_error
 
 _T = TypeVar("_T")
+
+# Path prefixes that do not accept `x-org-id` (JumpCloud's own PowerShell SDK removes the header
+# for exactly these: TheJumpCloud/jcapi-powershell, Custom/Module.cs, "Several endpoints do not
+# accept x-org-id as a header so remove it"). Matched as prefixes, as that SDK does.
+ORG_HEADER_REFUSED = (
+    "/api/search/organizations",
+    "/api/organizations",
+    "/api/users",
+    "/api/v2/organizations",
+    "/api/v2/administrators",
+    "/api/v2/providers",
+    "/api/v2/integrations/",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -123,7 +135,7 @@ class JumpCloudClient:
     ) -> httpx.Response:
         """Send one logical call (retried if idempotent); return a 2xx response or raise."""
         headers = {"x-api-key": auth.api_key, "accept": "application/json"}
-        if auth.org_id:
+        if auth.org_id and not path.startswith(ORG_HEADER_REFUSED):
             headers["x-org-id"] = auth.org_id
         content = None if body is None else json.dumps(body).encode()
         if content is not None:

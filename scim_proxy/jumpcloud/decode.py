@@ -3,6 +3,11 @@
 The cattrs converter is built by `make_jc_converter()` (rules in `configure_jc_converter`);
 every decoding failure becomes `UpstreamUnavailable("JumpCloud sent an answer we could not
 read")`, raised from the original error, in `unreadable()` and nowhere else.
+
+A by-id call (GET or PUT of one user or group) that answers 2xx with nothing in it means "no
+such object" (`found_record`): a JumpCloud terraform provider notes that a GET of a missing user
+"returns 200 even if the resource does not exist" (CognotektGmbH/terraform-provider-jumpcloud,
+`jumpcloud/resource_user.go`), and the v1 spec lists no 404 for `/systemusers/{id}`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from scim_proxy.errors import UpstreamUnavailable
+from scim_proxy.errors import NotFound, UpstreamUnavailable
 from scim_proxy.jumpcloud.models import GroupPage, JcGroup, JcPage, JcUser
 
 _T = TypeVar("_T")
@@ -25,6 +30,9 @@ class Answer(Protocol):
 
     @property
     def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
 
     def json(self) -> Any: ...
 
@@ -87,6 +95,10 @@ class Decoder:
     def user(self, response: Answer) -> JcUser:
         return self._structure(json_of(response), JcUser)
 
+    def found_user(self, response: Answer, *, operation: str) -> JcUser:
+        """The user a by-id call answered with; NotFound when the 2xx answer holds no user."""
+        return self._structure(found_record(response, operation=operation), JcUser)
+
     def page(self, response: Answer) -> JcPage:
         return self._structure(json_of(response), JcPage)
 
@@ -102,6 +114,21 @@ def json_of(response: Answer) -> Any:
         return response.json()
     except ValueError as exc:
         unreadable(exc)
+
+
+def found_record(response: Answer, *, operation: str) -> Mapping[str, Any]:
+    """The object a by-id call answered with; NotFound for an empty body or JSON that is no record.
+
+    "No record": `null`, `{}`, an array, a scalar, or an object without a string `_id` or `id`.
+    A body that is not JSON at all stays unreadable (502): that is rather a proxy's or an
+    outage page than JumpCloud saying the object does not exist.
+    """
+    if not response.content.strip():
+        raise NotFound(f"Not found in JumpCloud ({operation}: an empty answer)")
+    data = json_of(response)
+    if not isinstance(data, Mapping) or not any(isinstance(data.get(key), str) and data[key] for key in ("_id", "id")):
+        raise NotFound(f"Not found in JumpCloud ({operation}: an answer without an object)")
+    return data
 
 
 def array_of(response: Answer) -> list[Any]:

@@ -3,6 +3,12 @@
 Retries, error translation and accounting are JumpCloudClient's. Member changes are sent as
 idempotent calls (retried like GETs), because a repeat is harmless here: adding a member
 twice answers "Already Exists" and removing a non-member answers 404, and both count as done.
+
+Group lists are paged with `sort=_id` (JumpCloud's API best-practice article). Name lookups
+(`find_by_name`) never put a name JumpCloud would read differently into `filter=name:eq:`: the
+v2 `filter` is an array parameter in the csv format (so ',' starts another filter) and its
+values "support wild cards" ('*'); such names, and a lookup JumpCloud answers with 400, are
+found by reading the group list instead, bounded by MAX_SCANNED_GROUPS.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import contextlib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from scim_proxy.errors import (
     CallBudgetExhausted,
@@ -27,10 +35,21 @@ from scim_proxy.errors import (
 from scim_proxy.jumpcloud import budget, decode
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.models import Credentials, GroupPage, JcGroup
+from scim_proxy.jumpcloud.v2_filter import v2_literal
 
 PAGE = 100  # the most a v2 list returns per call
+MAX_SCANNED_GROUPS = 5000  # a name or externalId scan reads at most this many groups (50 calls)
+MAX_MEMBERS = 100_000  # a member list is read up to this many members (1,000 calls)
 _BASE = "/api/v2/usergroups"
 _ENDS_FAN_OUT = (Unauthorized, Forbidden, CallBudgetExhausted)
+
+
+@attrs.frozen
+class GroupScan:
+    """Groups read from the full list; `complete` is False when MAX_SCANNED_GROUPS stopped the scan."""
+
+    groups: tuple[JcGroup, ...]
+    complete: bool
 
 
 class JumpCloudGroups:
@@ -41,27 +60,55 @@ class JumpCloudGroups:
         self._concurrency = concurrency
 
     async def list_groups(
-        self, *, auth: Credentials, skip: int = 0, limit: int = PAGE, name: str | None = None
+        self, *, auth: Credentials, skip: int = 0, limit: int = PAGE, name: str | None = None, sort: str | None = None
     ) -> GroupPage:
-        """GET /usergroups: a bare JSON array plus `x-total-count`; `name` filters with `name:eq:`."""
-        params = {"limit": str(limit), "skip": str(skip)}
+        """GET /usergroups: a bare JSON array plus `x-total-count`; `name` filters with `name:eq:`.
+
+        `name` must reach JumpCloud as itself (v2_literal: no ',' or '*', register JC-82);
+        `find_by_name` sees to that. `sort` defaults to `_id`, so pages neither skip nor repeat.
+        """
+        params = {"limit": str(limit), "skip": str(skip), "sort": sort or "_id"}
         if name is not None:
+            if not v2_literal(name):
+                raise ValueError("a group name holding ',' or '*' cannot be a v2 filter value")
             params["filter"] = f"name:eq:{name}"  # the value is everything after the second ':'
         response = await self._client.request("GET", _BASE, auth=auth, params=params, operation="list_groups")
         return decode.group_page(response)
 
-    async def list_all(self, *, auth: Credentials) -> list[JcGroup]:
-        """Every group, page by page (for lookups JumpCloud cannot filter, such as externalId)."""
+    async def list_all(self, *, auth: Credentials) -> GroupScan:
+        """Every group, page by page, up to MAX_SCANNED_GROUPS (for lookups JumpCloud cannot filter)."""
         found: list[JcGroup] = []
-        while True:
+        while len(found) < MAX_SCANNED_GROUPS:
             page = await self.list_groups(auth=auth, skip=len(found), limit=PAGE)
             found.extend(page.groups)
             if len(page.groups) < PAGE or (page.total is not None and len(found) >= page.total):
-                return found
+                return GroupScan(tuple(found), complete=True)
+        return GroupScan(tuple(found), complete=False)
+
+    async def find_by_name(self, name: str, *, auth: Credentials, ignore_case: bool) -> GroupScan:
+        """The groups named `name` (ignoring case if asked): one `name:eq:` call when that is safe.
+
+        `name:eq:` is exact and case-sensitive (the spec: the value "Is case sensitive"). It is
+        skipped for a name v2 would split or glob (v2_literal), and a 400 to it falls back too: then,
+        and for a case-insensitive lookup that found no exact match, the group list is scanned.
+        """
+        if v2_literal(name):
+            try:
+                page = await self.list_groups(auth=auth, name=name)
+            except InvalidValue:
+                page = None  # JumpCloud could not read the filter: compare the names ourselves
+            if page is not None:
+                exact = tuple(g for g in page.groups if g.name == name)
+                if exact or not ignore_case:
+                    return GroupScan(exact, complete=True)
+        scan = await self.list_all(auth=auth)
+        wanted = name.casefold() if ignore_case else name
+        same = tuple(g for g in scan.groups if (g.name.casefold() if ignore_case else g.name) == wanted)
+        return GroupScan(same, complete=scan.complete)
 
     async def get(self, group_id: str, *, auth: Credentials) -> JcGroup:
         response = await self._client.request("GET", f"{_BASE}/{group_id}", auth=auth, operation="get_group")
-        return decode.group(decode.json_of(response))
+        return decode.group(decode.found_record(response, operation="get_group"))
 
     async def create(self, body: dict[str, Any], *, auth: Credentials) -> JcGroup:
         """POST /usergroups (201); sent once, as a create JumpCloud may have committed must not be repeated."""
@@ -75,7 +122,7 @@ class JumpCloudGroups:
         response = await self._client.request(
             "PUT", f"{_BASE}/{group_id}", auth=auth, body=body, operation="update_group"
         )
-        return decode.group(decode.json_of(response))
+        return decode.group(decode.found_record(response, operation="update_group"))
 
     async def delete(self, group_id: str, *, auth: Credentials) -> None:
         """DELETE /usergroups/{id} (200 or 204); a retry meeting 404 means our first attempt deleted it."""
@@ -89,10 +136,14 @@ class JumpCloudGroups:
             raise
 
     async def list_members(self, group_id: str, *, auth: Credentials) -> list[str]:
-        """Direct user members, every page: a group can hold more than the 100 one call returns."""
-        member_ids: list[str] = []
+        """Direct user members, every page (up to MAX_MEMBERS): a group can hold more than 100.
+
+        `/members` documents no `sort` (only `limit` and `skip`), so none is sent; a member seen
+        twice (the list moved between pages) is kept once.
+        """
+        member_ids: dict[str, None] = {}
         skip = 0
-        while True:
+        while skip < MAX_MEMBERS:
             response = await self._client.request(
                 "GET",
                 f"{_BASE}/{group_id}/members",
@@ -101,11 +152,12 @@ class JumpCloudGroups:
                 operation="list_group_members",
             )
             items = decode.array_of(response)
-            member_ids.extend(decode.user_member_ids(items))
+            member_ids.update(dict.fromkeys(decode.user_member_ids(items)))
             skip += len(items)
             total = decode.total_count(response)
             if len(items) < PAGE or (total is not None and skip >= total):
-                return member_ids
+                break
+        return list(member_ids)
 
     async def members_of(self, groups: Sequence[JcGroup], *, auth: Credentials) -> list[list[str]]:
         """The members of several groups, a few groups at a time."""

@@ -16,11 +16,11 @@ from scim_proxy.errors import (
     NotFound,
     ProxyError,
     Throttled,
-    Unauthorized,
     UpstreamBusy,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from scim_proxy.jumpcloud.verdicts import rejected_key_error
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 _MAX_MESSAGE = 200
@@ -67,14 +67,6 @@ def check(response: httpx.Response, operation: str) -> httpx.Response:
     if status in (400, 422):
         raise InvalidValue(f"JumpCloud rejected {operation}: {message or 'invalid value'}")
     raise UpstreamUnavailable(f"JumpCloud failed on {operation} (HTTP {status})")
-
-
-def rejected_key_error() -> Unauthorized:
-    """The 401 for a key JumpCloud refused, whether it just said so or said so moments ago (verdicts.py)."""
-    return Unauthorized(
-        "JumpCloud rejected the API key (the Secret Token): check that it is a current "
-        "JumpCloud admin API key, and for multi-tenant admins the org id"
-    )
 
 
 def jumpcloud_message(response: httpx.Response) -> str:

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from scim_proxy.errors import UpstreamBusy, UpstreamTimeout
+from scim_proxy.errors import Unauthorized, UpstreamBusy, UpstreamTimeout
 
 MAX_WAITERS = 1000  # per unknown key; a waiting call costs a suspended task, its request is held anyway
 
@@ -31,6 +31,14 @@ MAX_WAITERS = 1000  # per unknown key; a waiting call costs a suspended task, it
 def key_digest(api_key: str, org_id: str | None) -> bytes:
     """The identity of a credential in our tables: SHA-256 of the key and the org id it acts on."""
     return hashlib.sha256(f"{org_id or ''}\x00{api_key}".encode("utf-8", "surrogatepass")).digest()
+
+
+def rejected_key_error() -> Unauthorized:
+    """The 401 for a key JumpCloud refused, whether it just said so or said so moments ago."""
+    return Unauthorized(
+        "JumpCloud rejected the API key (the Secret Token): check that it is a current "
+        "JumpCloud admin API key, and for multi-tenant admins the org id"
+    )
 
 
 class KeyRejected(Exception):

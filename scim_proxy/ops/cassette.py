@@ -52,6 +52,11 @@ def load(cassette: Cassette) -> list[dict[str, Any]]:
     return entries
 
 
+def replayable(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries that can be resent as recorded: not metadata lines, not lines whose body was left out."""
+    return [e for e in entries if e.get("kind") != "metadata" and "body_omitted" not in e.get("request", {})]
+
+
 def normalise(value: Any, *, key: str = "") -> Any:
     """`value` with generated and time-based parts replaced (rules in the module docstring)."""
     if isinstance(value, dict):

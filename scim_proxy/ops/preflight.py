@@ -17,8 +17,10 @@ from scim_proxy.jumpcloud.groups import JumpCloudGroups
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.organizations import JumpCloudOrganizations
 from scim_proxy.jumpcloud.users import JumpCloudUsers
-from scim_proxy.scim import filters
-from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA
+from scim_proxy.scim.filter_syntax import parse
+from scim_proxy.translate.search import user_search
+from scim_proxy.translate.search_rules import user_tables
+from scim_proxy.translate.users import DEFAULT_MAPPING
 
 
 @attrs.frozen
@@ -109,9 +111,10 @@ async def _groups(client: JumpCloudClient, auth: Credentials) -> Step:
 
 async def _probe(client: JumpCloudClient, auth: Credentials) -> Step:
     guid = str(uuid.uuid4())
-    query = filters.to_search_filter((filters.Term(DEFAULT_USER_SCHEMA.by_field["user_name"], guid),))
+    tables = user_tables(DEFAULT_MAPPING)
+    search = user_search(parse(f'userName eq "{guid}"'), tables.attributes, tables.rules)
     try:
-        page = await JumpCloudUsers(client).search_users(query, skip=0, limit=1, auth=auth)
+        page = await JumpCloudUsers(client).search_users(search.query, skip=0, limit=1, auth=auth)
     except ProxyError as exc:
         return Step("test connection", False, f"the userName search Entra sends failed: {exc}")
     if page.total_count:

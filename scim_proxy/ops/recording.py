@@ -3,97 +3,78 @@
 `RecordingMiddleware` is pure ASGI and sits directly inside `RequestContextMiddleware`, so
 it runs in the context where that middleware opened the request's `UpstreamStats`: it reads
 the same object with `budget.current()` and, after the handler, finds in `exchanges` every
-call `jumpcloud.py` made. It also reads the request id that middleware bound to the log
-context. `CassetteWriter` appends the lines, rotating `FILE` to `FILE.1` ... `FILE.N`.
+call the JumpCloud client made. It also reads the request id that middleware bound to the
+log context. `CassetteWriter` (writer.py) appends the lines, rotating `FILE` to `FILE.1` ... `FILE.N`.
 
-Secrets policy (see docs/record-replay.md): the Authorization header (the JumpCloud API
-key), cookies and any header whose name holds token, secret, key or auth are dropped; every
-password, API key, secret or token value in a JSON body is replaced by "[redacted]"
-(`redact`), in inbound bodies, responses and upstream bodies alike.
+What a line holds is decided after the response (docs/record-replay.md):
+- a full line (the request, our answer, the JumpCloud calls) for a request that carried a
+  well-formed bearer token, reached a SCIM route and was not answered 401;
+- a metadata line (method, path, status, sizes, a SHA-256 of the body, why) for the rest,
+  so the internet cannot fill the rotation with bodies of its choosing;
+- a body is stored only as redacted JSON: a body that is not JSON, or larger than the
+  limit, is stored as its size and hash. The limit is `max_body_bytes` when JumpCloud
+  accepted the key during this request, UNVERIFIED_BODY_BYTES when it never saw it.
+
+Lines are ASCII (`\\uXXXX` escapes), so no string, lone surrogates included, can make a
+line unwritable; if building a line fails anyway, a metadata line saying so is written.
+Nothing here can fail or delay the SCIM request beyond the write itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import re
-import threading
 import time
-from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scim_proxy import jsontext
+from scim_proxy.errors import ProxyError
 from scim_proxy.jumpcloud import budget
+from scim_proxy.ops.redaction import REDACTED, redact, redact_query, safe_headers
+from scim_proxy.ops.writer import CassetteWriter
+from scim_proxy.web.requests import bearer_token
 
-REDACTED = "[redacted]"
+__all__ = ["REDACTED", "CassetteWriter", "RecordingMiddleware", "body_fields", "redact", "safe_headers"]
+
 FORMAT_VERSION = 1
 MAX_RESPONSE_BYTES = 4 * 1_048_576
-_SECRET_HEADER_PARTS = ("auth", "cookie", "token", "secret", "key")
-_SECRET_FIELDS = frozenset({"apikey", "xapikey", "secret", "clientsecret", "token", "accesstoken", "refreshtoken"})
-_TEXT_SECRET = re.compile(r'("[^"]*(?:password|secret|token|api_?key)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"', re.I)
+UNVERIFIED_BODY_BYTES = 16_384  # Entra's requests are a few KB; a key JumpCloud never saw gets no more
+MAX_METADATA_PATH = 256
 
 log = structlog.get_logger("scim_proxy")
 
 
-def redact(value: Any) -> Any:
-    """A copy of a JSON value with every password (and API key, secret, token) value replaced.
+def body_fields(raw: bytes, *, complete: bool = True, limit: int, strict: bool = True) -> dict[str, Any]:
+    """`{"body": redacted JSON}`, `{}` when empty, else size and hash with the reason it was left out.
 
-    Keys are compared case-insensitively, without `_`/`-`, on their last `:`/`.` segment, so
-    `password`, `newPassword`, `urn:...:User:password` and `name.password` all match, while
-    `password_expired` (a JumpCloud flag the proxy reads) does not. A PATCH operation whose
-    `path` names a password has its `value` replaced too.
+    `strict` applies the inbound JSON rules (jsontext); our own responses are read leniently.
     """
-    if isinstance(value, list):
-        return [redact(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    out = {k: REDACTED if _secret_name(k) and v is not None else redact(v) for k, v in value.items()}
-    path = next((v for k, v in out.items() if str(k).lower() == "path"), None)
-    if isinstance(path, str) and _secret_name(path.split("[", 1)[0]):
-        out = {k: REDACTED if str(k).lower() == "value" else v for k, v in out.items()}
-    return out
-
-
-def redact_text(text: str) -> str:
-    """Best effort for a body that is not JSON: blank `"...password...": "..."` pairs."""
-    return _TEXT_SECRET.sub(rf'\1"{REDACTED}"', text)
-
-
-def safe_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Headers as a dict of lower-case names, without any that may carry a credential."""
-    out: dict[str, str] = {}
-    for raw_name, raw_value in headers:
-        name = raw_name.decode("latin-1").lower()
-        if any(part in name for part in _SECRET_HEADER_PARTS):
-            continue
-        value = raw_value.decode("latin-1")
-        out[name] = f"{out[name]}, {value}" if name in out else value
-    return out
-
-
-def auth_kind(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """What the Authorization header looked like, never its value: "bearer", "other" or None."""
-    for name, value in headers:
-        if name.lower() == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return "bearer" if scheme.lower() == "bearer" and token.strip() else "other"
-    return None
-
-
-def body_fields(raw: bytes, *, truncated: bool = False) -> dict[str, Any]:
-    """`{"body": json}` for JSON, `{"body_text": str}` otherwise, `{}` when empty; redacted."""
     if not raw:
         return {}
-    fields: dict[str, Any] = {"body_truncated": True} if truncated else {}
-    if not truncated:
+    if complete and len(raw) <= limit:
         try:
-            return {"body": redact(json.loads(raw))}
-        except (ValueError, RecursionError):
-            pass
-    return {**fields, "body_text": redact_text(raw.decode("utf-8", errors="replace"))}
+            value = jsontext.loads(raw) if strict else json.loads(raw)
+        except (ProxyError, ValueError, RecursionError):
+            return _body_digest(raw, "not_json")
+        return {"body": redact(value)}
+    return _body_digest(raw, "too_large" if len(raw) > limit or not complete else "not_json")
+
+
+def _body_digest(raw: bytes, reason: str) -> dict[str, Any]:
+    return {"body_omitted": reason, "body_bytes": len(raw), "body_sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def auth_kind(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """What the Authorization header looked like, never its value: "bearer", "other" or None."""
+    value = _header(headers, b"authorization")
+    if value is None:
+        return None
+    return "bearer" if bearer_token(value) is not None else "other"
 
 
 def iso(moment: float) -> str:
@@ -101,55 +82,35 @@ def iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _secret_name(name: Any) -> bool:
-    if not isinstance(name, str):
-        return False
-    last = re.split(r"[:.]", name)[-1].lower().replace("_", "").replace("-", "")
-    return last.endswith("password") or last in _SECRET_FIELDS
-
-
 def is_scim_path(path: str) -> bool:
     """SCIM requests are recorded; /healthz, /readyz and /metrics are not."""
     return "/scim/v2" in path
 
 
-class CassetteWriter:
-    """Appends JSON lines to `path`; beyond `max_bytes` rotates to `path.1` ... `path.<backups>`.
+class _Observed:
+    """One SCIM request as the recorder saw it: body read, answer captured."""
 
-    One lock serialises appends and rotation across threads; each line is one `os.write`
-    on an `O_APPEND` descriptor, created with mode 0600 (recordings hold personal data).
-    `max_bytes <= 0` means no cap; `backups == 0` means the full file is dropped.
-    """
+    def __init__(self, scope: Scope, stats: budget.UpstreamStats) -> None:
+        self.scope = scope
+        self.stats = stats
+        self.started, self.clock = time.time(), time.perf_counter()
+        self.body = bytearray()
+        self.body_complete = True
+        self.status = 500
+        self.response_headers: list[tuple[bytes, bytes]] = []
+        self.response_bytes = 0
+        self.response_chunks: list[bytes] = []
 
-    def __init__(self, path: str | os.PathLike[str], *, max_bytes: int, backups: int) -> None:
-        self.path = os.fspath(path)
-        self.max_bytes = max_bytes
-        self.backups = max(0, backups)
-        self._lock = threading.Lock()
-
-    def write(self, entry: Mapping[str, Any]) -> None:
-        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
-        with self._lock:
-            size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
-            if size and self.max_bytes > 0 and size + len(line) > self.max_bytes:
-                self._rotate()
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                view = memoryview(line)
-                while view:
-                    view = view[os.write(fd, view) :]
-            finally:
-                os.close(fd)
-
-    def _rotate(self) -> None:
-        if self.backups == 0:
-            os.remove(self.path)
-            return
-        for number in range(self.backups - 1, 0, -1):
-            older = f"{self.path}.{number}"
-            if os.path.exists(older):
-                os.replace(older, f"{self.path}.{number + 1}")
-        os.replace(self.path, f"{self.path}.1")
+    def answer(self, message: Message) -> None:
+        """Keep what the response says; nothing here can raise into the response itself."""
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.response_headers = list(message.get("headers", []))  # filtered when the line is built
+        elif message["type"] == "http.response.body":
+            chunk = message.get("body", b"")
+            self.response_bytes += len(chunk)
+            if self.response_bytes <= MAX_RESPONSE_BYTES:
+                self.response_chunks.append(chunk)
 
 
 class RecordingMiddleware:
@@ -164,58 +125,118 @@ class RecordingMiddleware:
         if scope["type"] != "http" or not is_scim_path(scope["path"]):
             await self.app(scope, receive, send)
             return
-        started, clock = time.time(), time.perf_counter()
         stats = budget.current()  # the object RequestContextMiddleware opened for this request
         if stats.exchanges is None:
             stats.exchanges = []
-        # Read the body first: a handler that answers 401 never reads it, and after the
-        # response the server no longer delivers it.
-        pending, body, truncated = await _read_body(receive, self.max_body_bytes)
-        response: dict[str, Any] = {"status": 500, "headers": {}}
-        chunks: list[bytes] = []
+        seen = _Observed(scope, stats)
+        pending: list[Message] = []
+        if bearer_token(_header(scope.get("headers", []), b"authorization")) is not None:
+            # Read the body first: a handler that answers early never reads it, and after the
+            # response the server no longer delivers it. Without a token the line will hold
+            # metadata only, so nothing is buffered beyond what the handler itself reads.
+            pending = await _read_body(receive, self.max_body_bytes, seen)
 
         async def replayed_receive() -> Message:
-            return pending.pop(0) if pending else await receive()
+            if pending:
+                return pending.pop(0)
+            message = await receive()
+            if message["type"] == "http.request":
+                seen.body += message.get("body", b"")[: max(0, self.max_body_bytes - len(seen.body))]
+            return message
 
         async def captured_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response.update(status=message["status"], headers=safe_headers(message.get("headers", [])))
-            elif message["type"] == "http.response.body" and sum(map(len, chunks)) <= MAX_RESPONSE_BYTES:
-                chunks.append(message.get("body", b""))
+            seen.answer(message)
             await send(message)
 
         try:
             await self.app(scope, replayed_receive, captured_send)
         finally:
-            raw = b"".join(chunks)
-            response.update(body_fields(raw[:MAX_RESPONSE_BYTES], truncated=len(raw) > MAX_RESPONSE_BYTES))
-            headers = scope.get("headers", [])
-            entry = {
-                "version": FORMAT_VERSION,
-                "request_id": structlog.contextvars.get_contextvars().get("request_id"),
-                "started": iso(started),
-                "duration_ms": round((time.perf_counter() - clock) * 1000, 2),
-                "request": {
-                    "method": scope["method"],
-                    "path": (scope.get("raw_path") or scope["path"].encode()).decode("latin-1"),
-                    "query": scope.get("query_string", b"").decode("latin-1"),
-                    "headers": safe_headers(headers),
-                    "auth": auth_kind(headers),
-                    **body_fields(body, truncated=truncated),
-                },
-                "response": response,
-                "upstream": [_exchange(call) for call in stats.exchanges],
-            }
-            self._write(entry)
+            self._record(seen)
 
-    def _write(self, entry: dict[str, Any]) -> None:
+    def _record(self, seen: _Observed) -> None:
+        try:
+            entry = self._entry(seen)
+        except Exception as exc:  # a line for every request, whatever went wrong while building it
+            entry = _metadata(seen, reason="recording_error")
+            entry["error"] = type(exc).__name__
         try:
             self.writer.write(entry)
-        except OSError as exc:  # a full disk must not fail provisioning
+        except Exception as exc:  # a full disk must not fail provisioning
             log.warning("recording_failed", path=self.writer.path, error=type(exc).__name__)
 
+    def _entry(self, seen: _Observed) -> dict[str, Any]:
+        scope = seen.scope
+        headers = scope.get("headers", [])
+        if bearer_token(_header(headers, b"authorization")) is None:
+            return _metadata(seen, reason="no_token")
+        if not isinstance(scope.get("route"), Route):
+            return _metadata(seen, reason="no_route")
+        if seen.status == 401:
+            return _metadata(seen, reason="rejected")
+        vouched = any(call.status not in (None, 401) for call in seen.stats.exchanges or ())
+        limit = self.max_body_bytes if vouched else UNVERIFIED_BODY_BYTES
+        response = b"".join(seen.response_chunks)
+        return {
+            "version": FORMAT_VERSION,
+            **_common(seen),
+            "request": {
+                "method": scope["method"],
+                "path": _raw_path(scope),
+                "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
+                "headers": safe_headers(headers),
+                "auth": auth_kind(headers),
+                **body_fields(bytes(seen.body), complete=seen.body_complete, limit=limit),
+            },
+            "response": {
+                "status": seen.status,
+                "headers": safe_headers(seen.response_headers),
+                **body_fields(
+                    response,
+                    complete=seen.response_bytes == len(response),
+                    limit=MAX_RESPONSE_BYTES if vouched else UNVERIFIED_BODY_BYTES,
+                    strict=False,
+                ),
+            },
+            "upstream": [_call(call) for call in seen.stats.exchanges or ()],
+        }
 
-def _exchange(call: budget.UpstreamCall) -> dict[str, Any]:
+
+def _metadata(seen: _Observed, *, reason: str) -> dict[str, Any]:
+    """A line without bodies, query or headers: what came, what we answered, what it cost."""
+    scope = seen.scope
+    headers = scope.get("headers", [])
+    body = bytes(seen.body)
+    request: dict[str, Any] = {"method": scope.get("method"), "path": _raw_path(scope)[:MAX_METADATA_PATH]}
+    request["auth"] = auth_kind(headers)
+    declared = _header(headers, b"content-length")
+    if declared is not None and declared.isdigit():
+        request["content_length"] = int(declared)
+    if body:
+        request["body_bytes"] = len(body)
+        request["body_sha256"] = hashlib.sha256(body).hexdigest()
+    return {
+        "version": FORMAT_VERSION,
+        "kind": "metadata",
+        "reason": reason,
+        **_common(seen),
+        "request": request,
+        "response": {"status": seen.status, "body_bytes": seen.response_bytes},
+        "upstream": [
+            {"method": c.method, "path": c.path[:MAX_METADATA_PATH], "status": c.status}
+            for c in seen.stats.exchanges or ()
+        ],
+    }
+
+
+def _common(seen: _Observed) -> dict[str, Any]:
+    return {
+        "request_id": structlog.contextvars.get_contextvars().get("request_id"),
+        "started": iso(seen.started),
+        "duration_ms": round((time.perf_counter() - seen.clock) * 1000, 2),
+    }
+
+
+def _call(call: budget.UpstreamCall) -> dict[str, Any]:
     return {
         "method": call.method,
         "path": call.path,
@@ -228,17 +249,30 @@ def _exchange(call: budget.UpstreamCall) -> dict[str, Any]:
     }
 
 
-async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes, bool]:
-    """The request messages read so far, the body, and whether it was cut at `limit` bytes."""
+def _raw_path(scope: Scope) -> str:
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    return raw.decode("latin-1")
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _read_body(receive: Receive, limit: int, seen: _Observed) -> list[Message]:
+    """The request messages up to the end of the body or `limit` bytes, kept in `seen`, to replay."""
     messages: list[Message] = []
-    body = bytearray()
     while True:
         message = await receive()
         messages.append(message)
         if message["type"] != "http.request":
-            return messages, bytes(body), False
-        body += message.get("body", b"")
-        if len(body) > limit:
-            return messages, bytes(body[:limit]), True
+            return messages
+        seen.body += message.get("body", b"")
+        if len(seen.body) > limit:
+            del seen.body[limit:]
+            seen.body_complete = False
+            return messages
         if not message.get("more_body", False):
-            return messages, bytes(body), False
+            return messages

@@ -25,6 +25,7 @@ from scim_proxy.ops.cassette import (
     load,
     normalise,
     recorded_body,
+    replayable,
     response_body,
     side_by_side,
 )
@@ -110,7 +111,7 @@ async def replay_against(
 def run(args: argparse.Namespace) -> int:
     """The `replay` command: load the cassette, read the token from the environment, replay."""
     try:
-        entries = load(args.file)
+        entries = replayable(load(args.file))  # metadata lines hold nothing to resend
     except (OSError, ValueError) as exc:
         print(f"scim-proxy replay: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,9 @@
 """/Groups use cases as plain async functions over JumpCloudGroups: lookups, create recovery,
 membership reconciliation. No Starlette, no HTTP of their own.
 
-JumpCloud calls: a `displayName eq` filter 1 (`externalId eq`: one per 100 groups), a read 1
+JumpCloud calls: an `id eq` filter 1; a `displayName eq` filter 1 when the exact name exists,
+else one per 100 groups (displayName ignores case, JumpCloud's `name:eq:` does not); other
+filters one per 100 groups (+ the member lists when they name members; see find_groups), a read 1
 (+ one per started 100 members when members are wanted), a create 2 (name look-up, create),
 a rename 2 (read, full-update PUT), member changes 1 per member (+ a paged member read for a
 replace), a PUT 3 + 1 per member changed, a delete 1.
@@ -9,20 +11,27 @@ replace), a PUT 3 + 1 per member changed, a delete 1.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 import structlog
 
-from scim_proxy.errors import Conflict, NotFound, UpstreamUnavailable
-from scim_proxy.ids import object_id
-from scim_proxy.jumpcloud.groups import JumpCloudGroups, member_failure_error
+from scim_proxy.errors import Conflict, NotFound, TooMany, UpstreamUnavailable
+from scim_proxy.jumpcloud.groups import MAX_SCANNED_GROUPS, PAGE, JumpCloudGroups, member_failure_error
 from scim_proxy.jumpcloud.models import Credentials, JcGroup
+from scim_proxy.scim.filter_eval import compile_filter
+from scim_proxy.scim.filter_schema import group_filter_attributes
+from scim_proxy.scim.filter_syntax import parse
 from scim_proxy.scim.group_patch import GroupPatch
-from scim_proxy.scim.groups import GroupInput, GroupTerm
+from scim_proxy.scim.groups import GroupInput
+from scim_proxy.scim.listing import ListParams
 from scim_proxy.translate import groups as translate
+from scim_proxy.translate.group_search import GroupSearch, group_search
+from scim_proxy.translate.groups import to_scim_group
+from scim_proxy.translate.sorting import GROUP_SORT_FIELDS, GROUP_TIE_BREAK, parse_sort, sort_resources
 
 log = structlog.get_logger("scim_proxy")
+MEMBER_READS = 50  # groups whose member lists one filter may read: each list is one call per 100 members
 
 
 @attrs.frozen(kw_only=True)
@@ -33,46 +42,99 @@ class GroupView:
     members: tuple[str, ...] | None = None
 
 
-async def list_groups(
-    jc: JumpCloudGroups, *, skip: int, count: int, auth: Credentials
-) -> tuple[int, tuple[JcGroup, ...]]:
-    """One page of every group, and the total."""
-    page = await jc.list_groups(auth=auth, skip=skip, limit=count or 1)
-    total = page.total if page.total is not None else skip + len(page.groups)
-    return total, page.groups[:count]
+async def find_groups(
+    jc: JumpCloudGroups,
+    params: ListParams,
+    *,
+    auth: Credentials,
+    base: str,
+    scan_limit: int,
+    with_members: bool,
+    lenient: bool = False,
+) -> tuple[int, list[GroupView]]:
+    """A filter and a sort over groups: the total and the page's groups (members read when wanted).
 
-
-async def find_groups(jc: JumpCloudGroups, terms: tuple[GroupTerm, ...], *, auth: Credentials) -> list[JcGroup]:
-    """Every group matching all terms, with one upstream query chosen by the most selective term.
-
-    displayName uses JumpCloud's `name:eq:`, which we take to be case-sensitive (unconfirmed):
-    one call, exact name. A group whose name differs only in case is not found; Entra then
-    creates, and the create answers 409 naming the existing group (names are unique ignoring case).
-    externalId is not a JumpCloud filter field, so it scans the group list, 100 per call.
+    No filter: one list call, sorted by JumpCloud. A filter: its candidates (translate/group_search.py:
+    one GET by id, one `name:eq:` lookup, or every group, at most `scan_limit`), their member lists
+    when the filter names members (at most MEMBER_READS groups), then the filter evaluated and
+    the sort applied here. Past either bound the answer is 400 tooMany. `lenient` (the root search)
+    reads attributes groups lack as unassigned instead of refusing the filter.
     """
-    by = {t.attribute: t.value for t in terms}
-    if "id" in by:
-        wanted_id = object_id(by["id"])
-        if wanted_id is None:
-            return []
+    attributes = attrs.evolve(group_filter_attributes(), lenient=lenient)
+    sort = parse_sort(
+        params.sort_by, params.sort_order, attributes, GROUP_SORT_FIELDS, tie_break=GROUP_TIE_BREAK, separator=","
+    )
+    skip = params.start_index - 1
+    if params.filter is None:
+        page = await jc.list_groups(
+            auth=auth, skip=skip, limit=params.count or 1, sort=sort.jumpcloud if sort else None
+        )
+        total = page.total if page.total is not None else skip + len(page.groups)
+        return total, await _views(jc, page.groups[: params.count], auth=auth, with_members=with_members)
+    tree = parse(params.filter)
+    wanted = compile_filter(tree, attributes)
+    plan = group_search(tree, attributes)
+    if plan.empty:
+        return 0, []
+    candidates = await _candidates(jc, plan, auth=auth, scan_limit=scan_limit)
+    if plan.needs_members:
+        if len(candidates) > MEMBER_READS:
+            raise TooMany(
+                f"This filter names members of {len(candidates)} groups; the proxy reads the members of at most "
+                f"{MEMBER_READS}. Add id eq or displayName eq to say which group."
+            )
+        views = await _views(jc, candidates, auth=auth, with_members=True)
+    else:
+        views = [GroupView(group=g) for g in candidates]
+    hits = [(view, to_scim_group(view.group, view.members, base=base)) for view in views]
+    hits = [(view, resource) for view, resource in hits if wanted(resource)]
+    if sort is not None:
+        hits = sort_resources(hits, sort, resource=lambda hit: hit[1])
+    shown = [view for view, _ in hits[skip : skip + params.count]]
+    if with_members and not plan.needs_members:
+        shown = await _views(jc, [view.group for view in shown], auth=auth, with_members=True)
+    return len(hits), shown
+
+
+async def _candidates(jc: JumpCloudGroups, plan: GroupSearch, *, auth: Credentials, scan_limit: int) -> list[JcGroup]:
+    """The groups the plan names; displayName's `name:eq:` is case-sensitive (see translate/group_search.py)."""
+    if plan.group_id is not None:
         try:
-            candidates = [await jc.get(wanted_id, auth=auth)]
+            return [await jc.get(plan.group_id, auth=auth)]
         except NotFound:
             return []
-    elif "displayName" in by:
-        candidates = list((await jc.list_groups(auth=auth, name=by["displayName"])).groups)
-    else:
-        candidates = await jc.list_all(auth=auth)
-    matching = [g for g in candidates if translate.group_matches(g, terms)]
-    wanted_members = {t.value for t in terms if t.attribute == "members"}
-    if wanted_members:
-        member_lists = await jc.members_of(matching, auth=auth)
-        matching = [g for g, members in zip(matching, member_lists, strict=True) if wanted_members <= set(members)]
-    return matching
+    if plan.name is not None:
+        # displayName is not caseExact (RFC 7643 section 8.7.1): exact `name:eq:` first, else a folded scan.
+        scan = await jc.find_by_name(plan.name, auth=auth, ignore_case=True)
+        if not scan.complete:
+            raise TooMany(
+                f"Finding displayName {plan.name!r} in any case needs reading more than {MAX_SCANNED_GROUPS} groups"
+            )
+        return list(scan.groups)
+    first = await jc.list_groups(auth=auth, skip=0, limit=PAGE)
+    total = first.total if first.total is not None else len(first.groups)
+    if total > scan_limit:
+        raise TooMany(
+            f"This filter needs the proxy to read all {total} groups; it reads at most {scan_limit} "
+            "(SCIM_PROXY_FILTER_SCAN_LIMIT). Use id eq or displayName eq."
+        )
+    found = {g.id: g for g in first.groups}
+    while first.groups and len(found) < total:
+        page = await jc.list_groups(auth=auth, skip=len(found), limit=PAGE)
+        fresh = [g for g in page.groups if g.id not in found]
+        if not fresh:
+            break
+        found.update((g.id, g) for g in fresh)
+    return list(found.values())[:scan_limit]
 
 
-async def members_of(jc: JumpCloudGroups, groups: Iterable[JcGroup], *, auth: Credentials) -> list[tuple[str, ...]]:
-    return [tuple(members) for members in await jc.members_of(list(groups), auth=auth)]
+async def _views(
+    jc: JumpCloudGroups, groups: Sequence[JcGroup], *, auth: Credentials, with_members: bool
+) -> list[GroupView]:
+    if not with_members:
+        return [GroupView(group=g) for g in groups]
+    member_lists = await jc.members_of(list(groups), auth=auth)
+    return [GroupView(group=g, members=tuple(m)) for g, m in zip(groups, member_lists, strict=True)]
 
 
 async def create_group(jc: JumpCloudGroups, wanted: GroupInput, *, auth: Credentials) -> GroupView:
@@ -96,7 +158,7 @@ async def _existing_same(jc: JumpCloudGroups, wanted: GroupInput, auth: Credenti
 
     JumpCloud's own name uniqueness is unconfirmed, so the name is checked here before a create.
     """
-    for group in (await jc.list_groups(auth=auth, name=wanted.display_name)).groups:
+    for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
         if wanted.external_id is not None and translate.external_id(group) == wanted.external_id:
             return group
         if group.name.casefold() == wanted.display_name.casefold():
@@ -113,7 +175,7 @@ async def _create(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) ->
         ) from None
     except UpstreamUnavailable:  # not Throttled: a 429 means JumpCloud did nothing
         # The create may have been committed with its answer lost: look before answering.
-        for group in (await jc.list_groups(auth=auth, name=wanted.display_name)).groups:
+        for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
             if translate.external_id(group) == wanted.external_id:
                 log.info("create_recovered", reason="unanswered_create", resource="Group")
                 return group

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scim_proxy.scim.listing import MAX_COUNT
 from scim_proxy.scim.schema import (
     CORE_GROUP,
     CORE_USER,
@@ -28,9 +29,9 @@ def service_provider_config(base: str) -> dict[str, Any]:
         "documentationUri": "https://github.com/scim-proxy/scim-proxy#readme",
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
-        "filter": {"supported": True, "maxResults": 100},
+        "filter": {"supported": True, "maxResults": MAX_COUNT},
         "changePassword": {"supported": False},
-        "sort": {"supported": False},
+        "sort": {"supported": True},
         "etag": {"supported": False},
         "authenticationSchemes": [
             {

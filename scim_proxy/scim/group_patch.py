@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,12 +25,12 @@ from scim_proxy.scim.groups import (
     member_ids,
     user_id_of,
 )
+from scim_proxy.scim.models import shown_paths
 from scim_proxy.scim.patch import (  # the PatchOp envelope is the same for Users and Groups
     patch_operation,
     patch_operations,
 )
-
-_MEMBER_FILTER = re.compile(r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\](?:\.value)?$', re.IGNORECASE)
+from scim_proxy.scim.paths import MAX_PATH_LENGTH, split_value_path
 
 
 @attrs.frozen(kw_only=True)
@@ -51,7 +50,7 @@ class GroupPatch:
     sets_external_id: bool = False
     external_id: str | None = None
     members: MemberPlan = MemberPlan()
-    ignored: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = attrs.field(default=(), converter=shown_paths)
 
 
 class _Builder:
@@ -124,17 +123,32 @@ def parse_group_patch(body: Any, *, max_members: int = MAX_MEMBERS) -> GroupPatc
             for key, item in value.items():
                 builder.attribute(op, canonical_path(str(key)), item, str(key))
             continue
+        if len(path) > MAX_PATH_LENGTH:
+            raise InvalidPath(f"Operations[{index}]: the path is longer than {MAX_PATH_LENGTH} characters")
         key = canonical_path(path)
-        filtered = _MEMBER_FILTER.match(key)
-        if filtered:
+        if "[" in key:
+            member_id = _member_filter_id(key)
+            if member_id is None:
+                raise InvalidPath(f'Operations[{index}]: only members[value eq "<id>"] filters are supported')
             if op != "remove":
                 raise InvalidPath(f"Operations[{index}]: '{path}' can only be removed; add members by value")
             builder.count_members(1)
-            builder.members("remove", (user_id_of(filtered[1], where=path),))
-        elif "[" in key:
-            raise InvalidPath(f'Operations[{index}]: only members[value eq "<id>"] filters are supported')
+            builder.members("remove", (user_id_of(member_id, where=path),))
         elif op != "remove" and not has_value:
             raise InvalidValue(f"Operations[{index}]: {op} of '{path}' needs a value")
         else:
             builder.attribute(op, key, value, path)
     return builder.build()
+
+
+def _member_filter_id(key: str) -> str | None:
+    """The id in `members[value eq "<id>"]` (optionally followed by `.value`); None for any other filter."""
+    try:
+        filtered = split_value_path(key)
+    except InvalidPath:
+        return None
+    if filtered is None or not filtered.quoted or filtered.sub not in (None, "value"):
+        return None
+    if (filtered.attribute, filtered.field, filtered.op) != ("members", "value", "eq"):
+        return None
+    return filtered.value

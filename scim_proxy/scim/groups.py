@@ -14,9 +14,8 @@ from typing import Any
 
 import attrs
 
-from scim_proxy.errors import InvalidFilter, InvalidValue, TooManyMembers
+from scim_proxy.errors import InvalidValue, TooManyMembers
 from scim_proxy.ids import object_id
-from scim_proxy.scim.filters import eq_pairs
 from scim_proxy.scim.schema import CORE_GROUP
 
 _GROUP_PREFIX = CORE_GROUP.lower() + ":"
@@ -94,36 +93,3 @@ def external_id_of(value: Any) -> str | None:
 
 def canonical_path(path: str) -> str:
     return path.strip().lower().removeprefix(_GROUP_PREFIX)
-
-
-@attrs.frozen
-class GroupTerm:
-    """`attribute eq value`, attribute one of "id", "displayName", "externalId", "members"."""
-
-    attribute: str
-    value: str
-
-
-_FILTERABLE = {
-    "id": "id",
-    "displayname": "displayName",
-    "externalid": "externalId",
-    "members": "members",  # a membership check: `id eq "<group>" and members eq "<user>"`
-    "members.value": "members",
-}
-
-
-def parse_group_filter(text: str) -> tuple[GroupTerm, ...]:
-    """The `eq` terms of a /Groups filter; InvalidFilter for other attributes or syntax."""
-    terms = []
-    for path, value, _ in eq_pairs(text):
-        attribute = _FILTERABLE.get(canonical_path(path))
-        if attribute is None:
-            raise InvalidFilter(
-                f"Filtering Groups on '{path}' is not supported; use displayName, externalId, id or members"
-            )
-        terms.append(GroupTerm(attribute, value))
-    if terms and all(t.attribute == "members" for t in terms):
-        # Answering it would read every group's member list: ask which group as well.
-        raise InvalidFilter("'members eq' needs a group too: combine it with id, displayName or externalId eq")
-    return tuple(terms)

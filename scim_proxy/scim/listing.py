@@ -20,6 +20,8 @@ class ListParams:
     count: int = MAX_COUNT
     attributes: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
+    sort_by: str | None = None
+    sort_order: str | None = None
 
 
 def list_params(source: dict[str, Any]) -> ListParams:
@@ -31,6 +33,8 @@ def list_params(source: dict[str, Any]) -> ListParams:
         count=min(MAX_COUNT, max(0, _integer(folded.get("count"), "count", MAX_COUNT))),
         attributes=_names(folded.get("attributes")),
         excluded=_names(folded.get("excludedattributes")),
+        sort_by=_optional_str(folded.get("sortby"), "sortBy"),
+        sort_order=_optional_str(folded.get("sortorder"), "sortOrder"),
     )
 
 

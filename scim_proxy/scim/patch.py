@@ -6,22 +6,29 @@ Both dialects are accepted at all times (provision-on-demand ignores `aadOptscim
   dotted (`name.givenName`) or URN-qualified keys;
 - booleans as JSON booleans or the strings "True"/"False";
 - `remove` clears an optional attribute (all we keep under `name` or the enterprise URN);
-  required ones (userName, emails) cannot be removed.
+  required ones (userName, emails) cannot be removed;
+- a single-valued reference (manager) removed with a value filter, `manager[value eq "<id>"]`
+  (real Entra traffic, thomaspoignant/scim-patch#453), or with a `value`, is cleared only while
+  it holds that id: a conditional change that `resolve_conditions` decides against what JumpCloud
+  holds. Any other filter on it, or a filter in an add or replace, is refused (400), never ignored.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from scim_proxy.errors import InvalidSyntax, InvalidValue, NoTarget
-from scim_proxy.scim.models import Change, Parsed
-from scim_proxy.scim.paths import flatten, resolve, resolve_complex
+from scim_proxy.errors import InvalidPath, InvalidSyntax, InvalidValue, NoTarget
+from scim_proxy.ids import object_id
+from scim_proxy.scim.models import Change, Parsed, Value
+from scim_proxy.scim.paths import flatten, resolve, resolve_complex, resolve_quietly
 from scim_proxy.scim.resources import coerce, parse_user
 from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
 _OPS = {"add", "replace", "remove"}
 MAX_OPERATIONS = 1000
+MAX_FILTERED_PATH = 512  # a value-filtered path longer than this is not one a client really sends
 
 
 def parse_patch(body: Any, schema: UserSchema = DEFAULT_USER_SCHEMA) -> Parsed:
@@ -32,7 +39,7 @@ def parse_patch(body: Any, schema: UserSchema = DEFAULT_USER_SCHEMA) -> Parsed:
     for index, operation in enumerate(operations):
         op, path, value, has_value = patch_operation(operation, index)
         if op == "remove":
-            changes.extend(_remove(path, index, ignored, schema))
+            changes.extend(_remove(path, index, ignored, schema, value=value if has_value else None))
         elif path is None:
             if not isinstance(value, Mapping):
                 raise InvalidValue(f"Operations[{index}]: an {op} without a path needs an object value")
@@ -42,8 +49,31 @@ def parse_patch(body: Any, schema: UserSchema = DEFAULT_USER_SCHEMA) -> Parsed:
         else:
             if not has_value:
                 raise InvalidValue(f"Operations[{index}]: {op} of '{path}' needs a value")
-            changes.extend(_set(path, value, ignored, schema))
+            changes.extend(_set(path, value, ignored, schema, index=index))
     return Parsed(changes=tuple(changes), ignored=tuple(ignored))
+
+
+def resolve_conditions(parsed: Parsed, current: Mapping[str, Value]) -> Parsed:
+    """`parsed` with each conditional change kept (as a plain one) or dropped, given the `current` values.
+
+    Operations apply in order (RFC 7644 section 3.5.2), so a condition sees what the earlier
+    operations of the same request set, not only what JumpCloud held before.
+    """
+    state = dict(current)
+    kept: list[Change] = []
+    for change in parsed.changes:
+        if change.only_if is not None:
+            if not _same_reference(state.get(change.field), change.only_if):
+                continue
+            change = Change(change.field, change.value)
+        state[change.field] = change.value
+        kept.append(change)
+    return Parsed(changes=tuple(kept), ignored=parsed.ignored)
+
+
+def _same_reference(held: Value, wanted: str) -> bool:
+    # ids are canonical lower-case (ids.py); anything else compares as it is
+    return isinstance(held, str) and (object_id(held) or held) == (object_id(wanted) or wanted)
 
 
 def patch_operations(body: Any) -> list[Any]:
@@ -71,7 +101,11 @@ def patch_operation(operation: Any, index: int) -> tuple[str, str | None, Any, b
     return op.lower(), (path or None), folded.get("value"), "value" in folded
 
 
-def _set(path: str, value: Any, ignored: list[str], schema: UserSchema) -> list[Change]:
+def _set(path: str, value: Any, ignored: list[str], schema: UserSchema, *, index: int) -> list[Change]:
+    if _reference_filter(path, schema, index) is not None:
+        raise InvalidPath(
+            f"Operations[{index}]: '{path}': a value filter on a single-valued attribute fits only a remove"
+        )
     attribute = resolve(path, schema)
     if attribute is None:
         if isinstance(value, Mapping) and "[" not in path:
@@ -86,9 +120,12 @@ def _set(path: str, value: Any, ignored: list[str], schema: UserSchema) -> list[
     return [Change(attribute.field, coerce(attribute, value, path=path))]
 
 
-def _remove(path: str | None, index: int, ignored: list[str], schema: UserSchema) -> list[Change]:
+def _remove(path: str | None, index: int, ignored: list[str], schema: UserSchema, *, value: Any) -> list[Change]:
     if path is None:
         raise NoTarget(f"Operations[{index}]: remove needs a path")
+    filtered = _reference_filter(path, schema, index)
+    if filtered is not None:
+        return [Change(filtered[0].field, None, only_if=filtered[1])]
     attribute = resolve(path, schema)
     if attribute is None:
         # RFC 7644 section 3.5.2.2: removing a complex attribute removes its sub-attributes.
@@ -97,12 +134,56 @@ def _remove(path: str | None, index: int, ignored: list[str], schema: UserSchema
             leaves = [p for p, _ in flatten({path: {}}, schema=schema)]
             ignored.extend(leaves or [path])
         return [change for a in under for change in _clear(a)]
+    if attribute.kind == "boolean":
+        ignored.append(path)  # removing `active` means nothing we can store
+        return []
+    if attribute.kind == "reference" and value is not None:
+        named = coerce(attribute, value, path=path)  # remove *this* manager: {"value": id}, [..], "id"
+        if isinstance(named, str):
+            return [Change(attribute.field, None, only_if=named)]
     return _clear(attribute)
+
+
+def _reference_filter(path: str, schema: UserSchema, index: int) -> tuple[UserAttribute, str] | None:
+    """(attribute, id) for `manager[value eq "<id>"]` (optionally `.value`); None for other paths.
+
+    Read here, by one scan, rather than in paths.py: only a single-valued reference takes a value
+    filter this way, and the value must keep its case. Any other filter on it is InvalidPath.
+    """
+    head, bracket, rest = path.partition("[")
+    if not bracket:
+        return None
+    attribute = resolve_quietly(head, schema)
+    if attribute is None or attribute.kind != "reference":
+        return None
+    where = f"Operations[{index}]: '{path[:64]}'"
+    if len(path) > MAX_FILTERED_PATH:
+        raise InvalidPath(f"{where}... is longer than {MAX_FILTERED_PATH} characters")
+    inner, closed, tail = rest.partition("]")
+    field, _, remainder = inner.strip().partition(" ")
+    op, _, literal = remainder.strip().partition(" ")
+    if not closed or tail.lower() not in ("", ".value") or field.lower() != "value" or op.lower() != "eq":
+        raise InvalidPath(f'{where}: on {attribute.name} only the filter [value eq "<id>"] is supported')
+    return attribute, _literal(literal.strip(), where)
+
+
+def _literal(token: str, where: str) -> str:
+    """A filter value: a JSON string (escapes allowed) or one bare word."""
+    if token.startswith('"'):
+        try:
+            value = json.loads(token)
+        except ValueError as exc:
+            raise InvalidPath(f"{where}: the filter value is not a well-formed quoted string") from exc
+        if isinstance(value, str):
+            return value
+    if not token or any(c.isspace() or c == '"' for c in token):
+        raise InvalidPath(f"{where}: the filter needs one value")
+    return token
 
 
 def _clear(attribute: UserAttribute) -> list[Change]:
     if attribute.required:
         raise InvalidValue(f"{attribute.path} is required and cannot be removed")
     if attribute.kind == "boolean":
-        return []  # removing `active` means nothing we can store
+        return []  # `active` under a removed complex path: nothing we can store
     return [Change(attribute.field, None)]

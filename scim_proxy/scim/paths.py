@@ -5,21 +5,28 @@
 - dotted and URN keys of a no-path PATCH value, and nested objects, flatten to leaf paths;
 - `emails[type eq "work"].value` and other value filters resolve to the one email we keep;
 - a complex path (`name`, an extension URN) resolves to the attributes we keep under it.
+
+No regular expressions: a path arrives from the internet, and the value filter inside
+brackets (`attr[sub op "value"].sub`) is read by one left-to-right scan
+(`split_value_path`), after a length check, so the work is linear in the path's length.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+import attrs
 
 from scim_proxy.errors import InvalidPath
 from scim_proxy.scim.schema import CORE_USER, DEFAULT_USER_SCHEMA, ENTERPRISE_USER, UserAttribute, UserSchema
 
 _CORE_PREFIX = CORE_USER.lower() + ":"
 _ENTERPRISE = ENTERPRISE_USER.lower()
-_FILTERED = re.compile(r"^(?P<attr>[\w.:-]+)\[(?P<filter>[^\]]*)\](?:\.(?P<sub>\w+))?$", re.ASCII)
-_SIMPLE_FILTER = re.compile(r'^\s*(\w+)\s+eq\s+"?([^"]*)"?\s*$', re.IGNORECASE)
+MAX_PATH_LENGTH = 256  # the longest real path (URN + attribute + value filter) is under 100
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_ATTR_CHARS = _NAME_CHARS | frozenset(".:-")
 # Email types that mean "the address JumpCloud keeps"; another type names an address we do not hold.
 _KEPT_EMAIL_TYPES = {"work", ""}
 
@@ -33,15 +40,17 @@ def canonical(path: str) -> str:
 def resolve(path: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> UserAttribute | None:
     """The attribute a PATCH or filter path names, or None if we do not keep it.
 
-    Raises InvalidPath for text that is not a SCIM path at all.
+    Raises InvalidPath for text that is not a SCIM path at all, or is longer than MAX_PATH_LENGTH.
     """
-    by_path = schema.by_path
+    if len(path) > MAX_PATH_LENGTH:
+        raise InvalidPath(f"'{path[:64]}...' is longer than {MAX_PATH_LENGTH} characters: not a SCIM attribute path")
     key = canonical(path)
     if not key or ("[" not in key and any(c in key for c in " \t\n\"'")):
         raise InvalidPath(f"'{path}' is not a SCIM attribute path")
-    match = _FILTERED.match(key)
-    if match:
-        return _resolve_filtered(path, match, by_path)
+    by_path = schema.by_path
+    filtered = split_value_path(key)
+    if filtered is not None:
+        return _resolve_filtered(path, filtered, by_path)
     if key in by_path:
         return by_path[key]
     if key in {"emails.value", "emails"}:
@@ -66,15 +75,94 @@ def resolve_complex(path: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> tupl
     return tuple(a for a in schema.attributes if a.path.lower().startswith(prefix))
 
 
-def _resolve_filtered(path: str, match: re.Match[str], by_path: Mapping[str, UserAttribute]) -> UserAttribute | None:
-    attr, sub = match["attr"], match["sub"]
-    if attr != "emails":
+@attrs.frozen
+class ValuePath:
+    """`attribute[field op value].sub`: a multi-valued attribute narrowed by one comparison."""
+
+    attribute: str
+    field: str
+    op: str
+    value: str
+    quoted: bool
+    sub: str | None
+
+
+def split_value_path(path: str) -> ValuePath | None:
+    """The parts of a value-filtered path, None for a path without '['; InvalidPath if malformed.
+
+    One scan, left to right; the value is a JSON string (escapes allowed) or one bare word
+    (`true`, `work`). Only one comparison fits between the brackets: `and`, `or`, `not` and
+    nested brackets are refused, never half-read.
+    """
+    open_at = path.find("[")
+    if open_at < 0:
+        return None
+    attribute = path[:open_at]
+    if not attribute or not _ATTR_CHARS.issuperset(attribute):
+        raise InvalidPath(f"'{path}': the attribute before '[' is not a name")
+    scan = _Scan(path, open_at + 1)
+    field = scan.word()
+    op = scan.word()
+    value, quoted = scan.value()
+    scan.skip_spaces()
+    if scan.peek() != "]" or not field or not op or not _ATTR_CHARS.issuperset(field):
+        raise InvalidPath(
+            f"'{path}': one comparison fits in brackets; [type eq \"...\"] or [primary eq true] filters are supported"
+        )
+    rest = path[scan.at + 1 :]
+    sub: str | None = None
+    if rest:
+        sub = rest[1:]
+        if rest[0] != "." or not sub or not _NAME_CHARS.issuperset(sub):
+            raise InvalidPath(f"'{path}': after ']' only '.subAttribute' may follow")
+    return ValuePath(attribute, field.lower(), op.lower(), value, quoted, sub)
+
+
+class _Scan:
+    """A cursor over `text`; every method moves forward, so a whole scan is linear."""
+
+    def __init__(self, text: str, at: int) -> None:
+        self.text, self.at = text, at
+
+    def peek(self) -> str:
+        return self.text[self.at] if self.at < len(self.text) else ""
+
+    def skip_spaces(self) -> None:
+        while self.at < len(self.text) and self.text[self.at].isspace():
+            self.at += 1
+
+    def word(self) -> str:
+        self.skip_spaces()
+        start = self.at
+        while self.at < len(self.text) and not self.text[self.at].isspace() and self.text[self.at] not in '[]"':
+            self.at += 1
+        return self.text[start : self.at]
+
+    def value(self) -> tuple[str, bool]:
+        self.skip_spaces()
+        if self.peek() != '"':
+            return self.word(), False
+        start = self.at
+        self.at += 1
+        while self.at < len(self.text) and self.text[self.at] != '"':
+            self.at += 2 if self.text[self.at] == "\\" else 1
+        if self.at >= len(self.text):
+            raise InvalidPath(f"'{self.text}': unterminated quoted value")
+        self.at += 1
+        try:
+            decoded = json.loads(self.text[start : self.at])
+        except ValueError as exc:
+            raise InvalidPath(f"'{self.text}': bad escape in the quoted value") from exc
+        return str(decoded), True
+
+
+def _resolve_filtered(path: str, filtered: ValuePath, by_path: Mapping[str, UserAttribute]) -> UserAttribute | None:
+    if filtered.attribute != "emails":
         return None  # phoneNumbers[...], addresses[...]: JumpCloud-side arrays we do not map
-    condition = _SIMPLE_FILTER.match(match["filter"])
-    if condition is None:
+    if filtered.op != "eq":
         raise InvalidPath(f"'{path}': only [type eq \"...\"] or [primary eq true] filters are supported")
-    field, value = condition[1].lower(), condition[2].lower()
-    if sub not in (None, "value"):
+    field, value = filtered.field, filtered.value.lower()
+    if filtered.sub not in (None, "value"):
         return None  # emails[...].primary, .type, .display: nothing to store
     if (field == "type" and value in _KEPT_EMAIL_TYPES) or (field == "primary" and value == "true"):
         return by_path.get("emails")
@@ -91,6 +179,9 @@ def flatten(
         if not isinstance(key, str):
             continue
         path = _join(prefix, key, schema)
+        if len(path) > MAX_PATH_LENGTH:
+            yield path, item  # no attribute is named like this: a leaf to ignore, not a tree to walk
+            continue
         if resolve_quietly(path, schema) is not None:
             yield path, item
         elif isinstance(item, Mapping):

@@ -70,6 +70,7 @@ USER_ATTRIBUTES: tuple[UserAttribute, ...] = (
     ),
     UserAttribute(path="name.givenName", field="given_name", jc_field="firstname", description="First name."),
     UserAttribute(path="name.familyName", field="family_name", jc_field="lastname", description="Last name."),
+    UserAttribute(path="name.middleName", field="middle_name", jc_field="middlename", description="Middle name."),
     UserAttribute(path="displayName", field="display_name", jc_field="displayname", description="Display name."),
     UserAttribute(
         path="emails",

@@ -7,7 +7,9 @@ Rules:
   typed object (sudo, ldap, radius) that may drop unknown keys. Any admin text before the marker
   is kept. The description is not a documented v2 filter field, so `externalId eq` is answered by
   scanning the group list.
-- A JumpCloud PUT is a full update, so every group field we do not manage is sent back unchanged.
+- A JumpCloud PUT is a full update, so every writable field we do not manage is sent back as
+  JumpCloud returned it: the fields of the v2 spec's `UserGroupPut` (USER_GROUP_PUT_FIELDS, a copy
+  that tests/test_group_put_fields.py compares with the spec, so it cannot drift).
 """
 
 from __future__ import annotations
@@ -18,13 +20,24 @@ from typing import Any
 
 from scim_proxy.errors import InvalidValue
 from scim_proxy.jumpcloud.models import JcGroup
-from scim_proxy.scim.groups import GroupInput, GroupTerm
+from scim_proxy.scim.groups import GroupInput
 from scim_proxy.scim.schema import CORE_GROUP
 
 EXTERNAL_ID_MARKER = "scimExternalId="
 _MAX_DESCRIPTION = 1024
-# Fields of UserGroupPut that a full update would reset if we left them out.
-_CARRIED = ("email", "attributes", "membershipMethod", "memberQuery", "memberQueryExemptions")
+# Every property of the v2 spec's `UserGroupPut` definition (JumpCloud.SDK.V2.json), in its order.
+USER_GROUP_PUT_FIELDS = (
+    "attributes",
+    "description",
+    "email",
+    "memberQuery",
+    "memberQueryExemptions",
+    "memberSuggestionsNotify",
+    "membershipMethod",
+    "name",
+)
+_OURS = ("name", "description")  # what the proxy writes; the rest a full update would reset if left out
+CARRIED_FIELDS = tuple(field for field in USER_GROUP_PUT_FIELDS if field not in _OURS)
 
 
 def external_id(group: JcGroup) -> str | None:
@@ -57,8 +70,11 @@ def create_body(group: GroupInput) -> dict[str, Any]:
 
 
 def put_body(current: JcGroup, *, name: str, external_id: str | None) -> dict[str, Any]:
-    """The full-update PUT body: our two fields changed, every other field as JumpCloud holds it."""
-    body = {k: current.raw[k] for k in _CARRIED if current.raw.get(k) is not None}
+    """The full-update PUT body: our two fields changed, every other writable field as JumpCloud holds it.
+
+    A field JumpCloud returned as null (or not at all) is left out: unset stays unset.
+    """
+    body = {k: current.raw[k] for k in CARRIED_FIELDS if current.raw.get(k) is not None}
     body["name"] = name
     body["description"] = description_with(current.description, external_id)
     return body
@@ -93,17 +109,3 @@ def objectid_time(object_id: str) -> str | None:
     except ValueError:
         return None
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def group_matches(group: JcGroup, terms: tuple[GroupTerm, ...]) -> bool:
-    """Whether `group` satisfies every term but `members` (checked against the member list by the caller):
-    displayName ignoring case (caseExact false), the others exactly."""
-    for term in terms:
-        if term.attribute == "members":
-            continue
-        if term.attribute == "displayName":
-            if group.name.casefold() != term.value.casefold():
-                return False
-        elif (group.id if term.attribute == "id" else external_id(group)) != term.value:
-            return False
-    return True

@@ -8,26 +8,26 @@ The rules of the product spec (JumpCloud's attribute table), plus manager and ex
   decision; Entra's periodic no-op `active=true` must not activate anyone);
 - a create carries no `state` unless the user is inactive, so the org default applies;
 - no password is ever sent: users land "Password Pending";
-- clearing an attribute sends "" (strings) or null (manager).
+- clearing an attribute sends "" (strings) or null (manager, and every `unique` attribute: JumpCloud's
+  recorded users hold an unset employeeIdentifier as null while other unset strings are "", so ""
+  is probably a value its unique index counts, and a second "" would be "User already exists").
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from scim_proxy.errors import InvalidValue
-from scim_proxy.ids import is_valid_username, local_part, object_id
+from scim_proxy.ids import is_email, is_valid_username, local_part, object_id
 from scim_proxy.jumpcloud.models import JcUser
 from scim_proxy.scim.models import ScimUser, Value
 from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
 JcBody = dict[str, Any]  # a JSON body for JumpCloud: the converter edge
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 ENTRA_USERNAME_FIX = (
     "In Entra, edit the userName mapping to use mailNickname (Provisioning > Mappings > "
     "Provision Microsoft Entra ID Users > userName), or start the proxy with "
@@ -112,8 +112,11 @@ def _active(active: Value) -> JcBody:
 
 
 def _clearable(attribute: UserAttribute, value: Value) -> Value:
+    """The JumpCloud value that sets `value`, or clears the field for None (and "" where "" would collide)."""
+    if attribute.unique and value == "":
+        return None
     if value is None:
-        return None if attribute.kind == "reference" else ""
+        return None if attribute.kind == "reference" or attribute.unique else ""
     return value
 
 
@@ -145,7 +148,7 @@ def validate(
     if isinstance(checked.get("user_name"), str):
         checked["user_name"] = _username(str(checked["user_name"]), mapping.username_from_email)
     email = checked.get("email")
-    if isinstance(email, str) and not EMAIL_PATTERN.match(email):
+    if isinstance(email, str) and not is_email(email):
         raise InvalidValue("emails: the primary email is not a well-formed address")
     return checked
 

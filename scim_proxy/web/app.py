@@ -5,35 +5,51 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute, Mount, Route, Router
 
-from scim_proxy.errors import FeatureDisabled, ProxyError
+from scim_proxy.errors import ProxyError
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
-from scim_proxy.web import discovery, groups, groups_disabled, users
+from scim_proxy.web import discovery, groups, groups_disabled, search, users
 from scim_proxy.web.auth_guard import AuthGuardMiddleware, FailedAuthBudget
 from scim_proxy.web.metrics import Metrics
-from scim_proxy.web.middleware import RequestContextMiddleware, RequestObserver, UpstreamClientGate
-from scim_proxy.web.responses import http_error_handler, proxy_error_handler, unexpected_error_handler
+from scim_proxy.web.middleware import (
+    ForwardedHeadersMiddleware,
+    RequestContextMiddleware,
+    RequestObserver,
+    TrailingSlashMiddleware,
+    UpstreamClientGate,
+)
+from scim_proxy.web.responses import (
+    client_disconnect_handler,
+    http_error_handler,
+    proxy_error_handler,
+    unexpected_error_handler,
+)
+from scim_proxy.web.tracing import start_tracing
+
+if TYPE_CHECKING:
+    from scim_proxy.web.spans import Tracing  # imports OpenTelemetry: only when tracing is on
 
 READ_ONLY = ["GET"]
 
 
-async def _root_search(request: Any) -> Any:
-    raise FeatureDisabled("Search across resource types is not supported; use /Users/.search")
-
-
 def scim_routes(*, groups_enabled: bool = True) -> list[BaseRoute]:
-    """The SCIM endpoints, mounted at /scim/v2 and at /orgs/{org_id}/scim/v2."""
-    return [
+    """The SCIM endpoints, mounted at /scim/v2 and at /orgs/{org_id}/scim/v2.
+
+    HEAD is not served on /Users and /Groups: Starlette would run the GET handler, i.e. call
+    JumpCloud, to send no body (405 instead). Discovery answers HEAD: it costs nothing.
+    """
+    routes: list[BaseRoute] = [
         Route("/Users", users.list_users, methods=["GET"]),
         Route("/Users", users.create_user, methods=["POST"]),
         Route("/Users/.search", users.search_users, methods=["POST"]),
@@ -47,14 +63,19 @@ def scim_routes(*, groups_enabled: bool = True) -> list[BaseRoute]:
         Route("/Schemas/{id:path}", discovery.get_schema, methods=READ_ONLY),
         Route("/ResourceTypes", discovery.list_resource_types, methods=READ_ONLY),
         Route("/ResourceTypes/{id}", discovery.get_resource_type, methods=READ_ONLY),
-        Route("/.search", _root_search, methods=["POST"]),
+        Route("/.search", search.search_all, methods=["POST"]),
     ]
+    for route in routes:
+        if isinstance(route, Route) and route.path.startswith(("/Users", "/Groups")) and route.methods:
+            route.methods.discard("HEAD")
+    return routes
 
 
 def group_routes() -> list[BaseRoute]:
     return [
         Route("/Groups", groups.list_groups, methods=["GET"]),
         Route("/Groups", groups.create_group, methods=["POST"]),
+        Route("/Groups/.search", groups.search_groups, methods=["POST"]),
         Route("/Groups/{id}", groups.get_group, methods=["GET"]),
         Route("/Groups/{id}", groups.replace_group, methods=["PUT"]),
         Route("/Groups/{id}", groups.patch_group, methods=["PATCH"]),
@@ -67,8 +88,14 @@ def disabled_group_routes() -> list[BaseRoute]:
     return [
         Route("/Groups", groups_disabled.list_groups, methods=["GET"]),
         Route("/Groups", groups_disabled.group_write, methods=["POST"]),
+        Route("/Groups/.search", groups_disabled.list_groups, methods=["POST"]),
         Route("/Groups/{id}", groups_disabled.group_write, methods=["GET", "PUT", "PATCH", "DELETE"]),
     ]
+
+
+def _mount(path: str, *, groups_enabled: bool) -> Mount:
+    # No redirect_slashes: its redirect names the client's Host (TrailingSlashMiddleware serves those paths).
+    return Mount(path, app=Router(scim_routes(groups_enabled=groups_enabled), redirect_slashes=False))
 
 
 def create_app(
@@ -76,19 +103,33 @@ def create_app(
     *,
     jumpcloud: JumpCloudClient | None = None,
     observers: list[RequestObserver] | None = None,
+    tracing: Tracing | None = None,
 ) -> Starlette:
-    """The proxy as an ASGI app. Pass `jumpcloud` to inject a client (tests); else the lifespan opens one."""
+    """The proxy as an ASGI app. Pass `jumpcloud` to inject a client (tests); else the lifespan opens one.
+
+    Tracing comes from `settings.tracing` (the OTEL_* variables) unless `tracing` is injected;
+    when it is off, nothing of it is imported or wired.
+    """
     settings = settings or Settings()
     metrics = Metrics()
     failures = FailedAuthBudget(
         limit=settings.auth_failures_per_ip, window=settings.auth_failure_window, max_clients=settings.auth_table_size
     )
+    tracing = tracing or start_tracing(settings)
+    call_observers = [metrics.upstream_call, *([tracing.upstream_call] if tracing else [])]
+
+    def open_jumpcloud() -> JumpCloudClient:
+        client = make_jumpcloud_client(settings)
+        for observer in call_observers:
+            client.add_call_observer(observer)
+        return client
+
     routes: list[BaseRoute] = [
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         Route("/healthz", discovery.healthz, methods=["GET"]),
         Route("/readyz", discovery.readyz, methods=["GET"]),
-        Mount("/scim/v2", routes=scim_routes(groups_enabled=settings.groups_enabled)),
-        Mount("/orgs/{org_id}/scim/v2", routes=scim_routes(groups_enabled=settings.groups_enabled)),
+        _mount("/scim/v2", groups_enabled=settings.groups_enabled),
+        _mount("/orgs/{org_id}/scim/v2", groups_enabled=settings.groups_enabled),
     ]
 
     @contextlib.asynccontextmanager
@@ -97,9 +138,7 @@ def create_app(
         if app.state.jumpcloud is None:
             # Built off the event loop (aiohttp takes ~0.5 s to import): /healthz answers at once,
             # /readyz and SCIM requests wait for the client (UpstreamClientGate).
-            pending = asyncio.ensure_future(
-                asyncio.to_thread(make_jumpcloud_client, settings, on_call=metrics.upstream_call)
-            )
+            pending = asyncio.ensure_future(asyncio.to_thread(open_jumpcloud))
             app.state.jumpcloud_pending = pending
         try:
             yield
@@ -108,14 +147,24 @@ def create_app(
                 owned = await pending
                 await owned.aclose()
                 app.state.jumpcloud = None
+            if tracing is not None:
+                await asyncio.to_thread(tracing.shutdown)  # flushes queued spans: blocking I/O
 
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(ForwardedHeadersMiddleware, trusted=settings.forwarded_allow_ips),
+            Middleware(TrailingSlashMiddleware),
+            # Outside RequestContextMiddleware: its observers and the JumpCloud calls see the span.
+            *([tracing.middleware()] if tracing else []),
             Middleware(
                 RequestContextMiddleware,
                 deadline=settings.request_deadline,
-                observers=[metrics.request_finished, *(observers or [])],
+                observers=[
+                    metrics.request_finished,
+                    *([tracing.request_finished] if tracing else []),
+                    *(observers or []),
+                ],
                 on_start=[metrics.request_started],
                 record=bool(settings.record_path),
             ),
@@ -142,17 +191,20 @@ def create_app(
             ),
         ],
         exception_handlers={
+            ClientDisconnect: client_disconnect_handler,
             ProxyError: proxy_error_handler,
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.user_mapping = user_mapping(settings)
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
     if jumpcloud is not None:
-        jumpcloud.add_call_observer(metrics.upstream_call)
+        for observer in call_observers:
+            jumpcloud.add_call_observer(observer)
     app.state.metrics = metrics
     metrics.watch_auth(lambda: app.state.jumpcloud, lambda: len(failures))
     return app

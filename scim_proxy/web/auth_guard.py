@@ -8,9 +8,10 @@ For each /Users and /Groups request that carries a bearer token, before the body
   against it too; beyond, 429 with Retry-After and no JumpCloud call. Keys JumpCloud accepted
   pass untouched, so a working tenant behind a shared address is never held back by a sprayer.
 
-The address is the one uvicorn puts in the scope, which honours X-Forwarded-For only from
-`forwarded_allow_ips`. IPv6 clients are counted per /64, the block one subscriber holds.
-The table of addresses is bounded (LRU); the clock is an argument, so tests need no sleeps.
+The address is the scope's client, which ForwardedHeadersMiddleware takes from X-Forwarded-For
+only when the connection comes from `forwarded_allow_ips`. IPv6 clients are counted per /64,
+the block one subscriber holds. The table of addresses is bounded (LRU); the clock is an
+argument, so tests need no sleeps.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from scim_proxy.errors import ProxyError, Throttled
 from scim_proxy.ids import object_id
 from scim_proxy.jumpcloud import budget
-from scim_proxy.jumpcloud.responses import rejected_key_error
-from scim_proxy.jumpcloud.verdicts import KeyVerdicts, key_digest
+from scim_proxy.jumpcloud.verdicts import KeyVerdicts, key_digest, rejected_key_error
 from scim_proxy.web.responses import proxy_error_handler
 
 _MAX_TOKEN = 4096

@@ -13,13 +13,14 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 
+from scim_proxy.errors import InvalidSyntax
 from scim_proxy.provision import groups as provision
 from scim_proxy.provision.groups import GroupView
 from scim_proxy.scim.group_patch import parse_group_patch
-from scim_proxy.scim.groups import parse_group, parse_group_filter
+from scim_proxy.scim.groups import parse_group
 from scim_proxy.scim.listing import ListParams, list_params
 from scim_proxy.scim.projection import project
-from scim_proxy.scim.schema import CORE_GROUP, LIST_RESPONSE
+from scim_proxy.scim.schema import CORE_GROUP
 from scim_proxy.translate.groups import to_scim_group
 from scim_proxy.web.requests import (
     credentials_from,
@@ -29,38 +30,44 @@ from scim_proxy.web.requests import (
     scim_base,
     settings_from,
 )
-from scim_proxy.web.responses import ScimResponse
+from scim_proxy.web.responses import ScimResponse, list_response
 
 log = structlog.get_logger("scim_proxy")
 
 
 async def list_groups(request: Request) -> Response:
-    """GET /Groups: `displayName`, `externalId`, `id` (and `members`) eq filters, or a page of all groups."""
-    auth = credentials_from(request)
-    params = list_params(dict(request.query_params))
-    jc = jumpcloud_groups_from(request)
-    skip = params.start_index - 1
-    if params.filter is None:
-        total, shown = await provision.list_groups(jc, skip=skip, count=params.count, auth=auth)
-    else:
-        found = await provision.find_groups(jc, parse_group_filter(params.filter), auth=auth)
-        shown, total = tuple(found[skip : skip + params.count]), len(found)
-    if _wants_members(params):
-        member_lists = await provision.members_of(jc, shown, auth=auth)
-        views = [GroupView(group=g, members=m) for g, m in zip(shown, member_lists, strict=True)]
-    else:
-        views = [GroupView(group=g) for g in shown]
+    """GET /Groups: the full filter language, sortBy/sortOrder, or a page of all groups."""
+    return await _list(request, list_params(dict(request.query_params)))
+
+
+async def search_groups(request: Request) -> Response:
+    """POST /Groups/.search: the same as GET /Groups, with the parameters in a SearchRequest body."""
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise InvalidSyntax("A SearchRequest must be a JSON object")
+    return await _list(request, list_params(body))
+
+
+async def _list(request: Request, params: ListParams) -> Response:
+    total, resources = await group_listing(request, params)
+    return list_response(total, params.start_index, resources)
+
+
+async def group_listing(
+    request: Request, params: ListParams, *, lenient: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
+    """The total and the page's rendered groups for `params` (also used by the root `/.search`)."""
     base = scim_base(request)
-    resources = [_render(view, base, params) for view in views]
-    return ScimResponse(
-        {
-            "schemas": [LIST_RESPONSE],
-            "totalResults": total,
-            "startIndex": params.start_index,
-            "itemsPerPage": len(resources),
-            "Resources": resources,
-        }
+    total, views = await provision.find_groups(
+        jumpcloud_groups_from(request),
+        params,
+        auth=credentials_from(request),
+        base=base,
+        scan_limit=settings_from(request).filter_scan_limit,
+        lenient=lenient,
+        with_members=_wants_members(params),
     )
+    return total, [_render(view, base, params) for view in views]
 
 
 async def create_group(request: Request) -> Response:

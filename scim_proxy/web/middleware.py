@@ -1,9 +1,8 @@
-"""Pure-ASGI middleware: request id, per-request upstream bookkeeping, one log event per request."""
+"""Pure-ASGI middleware: request id, upstream bookkeeping, one log event per request, forwarded headers."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -11,11 +10,13 @@ from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from scim_proxy.jumpcloud import budget
+from scim_proxy.web.requests import is_host
 
 log = structlog.get_logger("scim_proxy")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_REQUEST_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
 _QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
 
 RequestObserver = Callable[[dict[str, Any]], None]
@@ -89,7 +90,7 @@ def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
             candidate: str = value.decode("latin-1")
-            if _REQUEST_ID.match(candidate):
+            if 0 < len(candidate) <= 128 and _REQUEST_ID_CHARS.issuperset(candidate):
                 return candidate
     return uuid.uuid4().hex
 
@@ -110,4 +111,53 @@ class UpstreamClientGate:
             pending = getattr(state, "jumpcloud_pending", None)
             if state.jumpcloud is None and pending is not None:
                 state.jumpcloud = await asyncio.shield(pending)
+        await self.app(scope, receive, send)
+
+
+class ForwardedHeadersMiddleware:
+    """X-Forwarded-For and -Proto by uvicorn's rules, plus X-Forwarded-Host, only from trusted proxies.
+
+    uvicorn's own proxy-headers middleware ignores X-Forwarded-Host, and once it has run the
+    connecting address is gone from the scope, so the trust check for the host happens here
+    first. A trusted proxy's X-Forwarded-Host (its last value: what that proxy saw) replaces
+    the Host header when it is a well-formed host; from anyone else it is ignored.
+    """
+
+    def __init__(self, app: ASGIApp, *, trusted: str) -> None:
+        self.app = app
+        self._uvicorn = ProxyHeadersMiddleware(app, trusted_hosts=trusted)  # type: ignore[arg-type]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            if client and client[0] in self._uvicorn.trusted_hosts:
+                forwarded = _forwarded_host(scope["headers"])
+                if forwarded is not None:
+                    headers = [(k, v) for k, v in scope["headers"] if k != b"host"]
+                    scope["headers"] = [*headers, (b"host", forwarded.encode("ascii"))]
+        await self._uvicorn(scope, receive, send)  # type: ignore[arg-type]
+
+
+def _forwarded_host(headers: list[tuple[bytes, bytes]]) -> str | None:
+    values = [value for name, value in headers if name == b"x-forwarded-host"]
+    if not values:
+        return None
+    last = values[-1].decode("latin-1").rsplit(",", 1)[-1].strip()
+    return last if is_host(last) else None
+
+
+class TrailingSlashMiddleware:
+    """Serves `/scim/v2/Users/` as `/scim/v2/Users` instead of redirecting.
+
+    Starlette's redirect builds an absolute URL from the Host header, i.e. a host the client
+    chose; routing the trimmed path needs no URL at all (and keeps a POST body).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            scope["path"] = path.rstrip("/") or "/"  # in place: outer middleware reads this scope's route
         await self.app(scope, receive, send)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
+from scim_proxy import jsontext
 from scim_proxy.errors import InvalidSyntax, NotFound, PayloadTooLarge, Unauthorized
 from scim_proxy.ids import object_id
 from scim_proxy.jumpcloud.client import JumpCloudClient
@@ -17,6 +17,9 @@ from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
 
 _MAX_TOKEN = 4096
+_MAX_HOST = 255
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+_IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.")
 
 
 def settings_from(request: Request) -> Settings:
@@ -43,17 +46,31 @@ def user_mapping_from(request: Request) -> UserMapping:
     return mapping
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of a well-formed `Bearer <token>` header value, else None.
+
+    Well-formed: at most 4096 printable ASCII characters without spaces. A JumpCloud API
+    key is ASCII; anything else could not travel as an `x-api-key` header anyway.
+    """
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > _MAX_TOKEN:
+        return None
+    if not (token.isascii() and token.isprintable()) or " " in token:
+        return None
+    return token
+
+
 def credentials_from(request: Request) -> Credentials:
     """The bearer token Entra sends (the JumpCloud API key); 401 before any upstream call."""
     header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise Unauthorized(
             "Send the JumpCloud admin API key as 'Authorization: Bearer <key>' "
             "(Entra: Provisioning > Admin Credentials > Secret Token)"
         )
-    if len(token) > _MAX_TOKEN or not token.isprintable() or " " in token:
+    token = bearer_token(header)
+    if token is None:
         raise Unauthorized("The bearer token is not a well-formed JumpCloud API key")
     org_id = request.path_params.get("org_id")
     if org_id is not None:
@@ -88,19 +105,45 @@ async def read_json(request: Request) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         raise InvalidSyntax("The request body is empty; a JSON object is required")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InvalidSyntax("The request body is not valid UTF-8") from exc
-    except RecursionError as exc:
-        raise InvalidSyntax("The request body is nested too deeply") from exc
-    except ValueError as exc:
-        raise InvalidSyntax(f"The request body is not valid JSON (line {getattr(exc, 'lineno', '?')})") from exc
+    return jsontext.loads(raw)
 
 
 def scim_base(request: Request) -> str:
-    """The absolute SCIM base URL of this request, e.g. https://proxy/orgs/<org>/scim/v2."""
-    path = request.url.path
-    end = path.find("/scim/v2")
-    prefix = path[: end + len("/scim/v2")] if end >= 0 else "/scim/v2"
-    return f"{request.url.scheme}://{request.url.netloc}{prefix}"
+    """The absolute SCIM base URL for this request, e.g. https://scim.example.com/orgs/<org>/scim/v2.
+
+    `public_url` when configured; else the request's scheme and Host header (which
+    ForwardedHeadersMiddleware set from X-Forwarded-Proto/-Host when a trusted proxy sent
+    them), a malformed Host replaced by the address we listen on.
+    """
+    org = request.path_params.get("org_id")
+    prefix = "/scim/v2"
+    if org is not None:
+        org_id = object_id(org)
+        if org_id is None:
+            raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
+        prefix = f"/orgs/{org_id}/scim/v2"
+    public = settings_from(request).public_url
+    if public:
+        return public + prefix
+    host = request.headers.get("host", "")
+    if not is_host(host):
+        server = request.scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    return f"{request.url.scheme}://{host}{prefix}"
+
+
+def is_host(value: str) -> bool:
+    """A Host header fit for a URL: a name or IPv4 address, or a bracketed IPv6 one, with an optional port."""
+    if not value or len(value) > _MAX_HOST:
+        return False
+    if value.startswith("["):
+        address, bracket, port = value[1:].partition("]")
+        if not bracket or not address or not _IPV6_CHARS.issuperset(address):
+            return False
+        return not port or (port[0] == ":" and _is_port(port[1:]))
+    name, colon, port = value.partition(":")
+    return bool(name) and _HOST_CHARS.issuperset(name) and (not colon or _is_port(port))
+
+
+def _is_port(text: str) -> bool:
+    return 0 < len(text) <= 5 and text.isascii() and text.isdigit()

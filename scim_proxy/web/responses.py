@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import structlog
@@ -10,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from scim_proxy.errors import ProxyError
-from scim_proxy.scim.schema import ERROR
+from scim_proxy.scim.schema import ERROR, LIST_RESPONSE
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 log = structlog.get_logger("scim_proxy")
@@ -20,6 +21,27 @@ class ScimResponse(JSONResponse):
     """JSON with the SCIM media type (Entra's validator rejects plain application/json)."""
 
     media_type = SCIM_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            # A lone surrogate JumpCloud stored (before we refused them) cannot be UTF-8: send it
+            # as the JSON escape it arrived as, rather than fail every read of that user.
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def list_response(total: int, start_index: int, resources: list[dict[str, Any]]) -> ScimResponse:
+    """A ListResponse (RFC 7644 section 3.4.2): one page of `resources` out of `total`."""
+    return ScimResponse(
+        {
+            "schemas": [LIST_RESPONSE],
+            "totalResults": total,
+            "startIndex": start_index,
+            "itemsPerPage": len(resources),
+            "Resources": resources,
+        }
+    )
 
 
 def error_response(
@@ -56,3 +78,12 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> Response
     """Anything unplanned: log the traceback, send a generic 500 without it."""
     log.exception("unexpected_error", error_type=type(exc).__name__)
     return error_response(500, "Internal error; the request id is in the proxy's log")
+
+
+async def client_disconnect_handler(request: Request, exc: Exception) -> Response:
+    """The client left while sending its body: nothing to answer, no traceback.
+
+    The status 499 (nginx's "client closed request") never reaches the client; it is what
+    the request's one `scim_request` log line and the metrics show.
+    """
+    return Response(status_code=499)

@@ -16,7 +16,6 @@ from scim_proxy.scim.models import Parsed, ScimUser
 from scim_proxy.scim.patch import parse_patch
 from scim_proxy.scim.projection import project
 from scim_proxy.scim.resources import parse_user
-from scim_proxy.scim.schema import LIST_RESPONSE
 from scim_proxy.translate.render import render_user
 from scim_proxy.web.requests import (
     credentials_from,
@@ -24,9 +23,10 @@ from scim_proxy.web.requests import (
     read_json,
     resource_id,
     scim_base,
+    settings_from,
     user_mapping_from,
 )
-from scim_proxy.web.responses import ScimResponse
+from scim_proxy.web.responses import ScimResponse, list_response
 
 log = structlog.get_logger("scim_proxy")
 
@@ -45,25 +45,27 @@ async def search_users(request: Request) -> Response:
 
 
 async def _list(request: Request, params: ListParams) -> Response:
-    auth = credentials_from(request)
+    total, resources = await user_listing(request, params)
+    return list_response(total, params.start_index, resources)
+
+
+async def user_listing(
+    request: Request, params: ListParams, *, lenient: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
+    """The total and the page's rendered users for `params` (also used by the root `/.search`)."""
     mapping = user_mapping_from(request)
-    page = await provision.find_users(jumpcloud_users_from(request), params, auth=auth, mapping=mapping)
     base = scim_base(request)
-    resources = [
-        project(
-            render_user(u, base=base, schema=mapping.schema), attributes=params.attributes, excluded=params.excluded
-        )
-        for u in page.users
-    ]
-    return ScimResponse(
-        {
-            "schemas": [LIST_RESPONSE],
-            "totalResults": page.total,
-            "startIndex": params.start_index,
-            "itemsPerPage": len(resources),
-            "Resources": resources,
-        }
+    page = await provision.find_users(
+        jumpcloud_users_from(request),
+        params,
+        auth=credentials_from(request),
+        mapping=mapping,
+        base=base,
+        scan_limit=settings_from(request).filter_scan_limit,
+        lenient=lenient,
     )
+    rendered = (render_user(u, base=base, schema=mapping.schema) for u in page.users)
+    return page.total, [project(r, attributes=params.attributes, excluded=params.excluded) for r in rendered]
 
 
 async def get_user(request: Request) -> Response:

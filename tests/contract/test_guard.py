@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from .conftest import live_requested
-from .support import Owned, Target, UnsafeRequest, cleanup, email_of, guarded_client
+from .guard import Owned, UnsafeRequest, cleanup, guarded_client
+from .support import Names, Target, email_of
 
 
 @pytest.fixture(name="foreign")
@@ -84,3 +85,17 @@ def test_live_mode_needs_the_live_marker(pytestconfig: pytest.Config, markexpr: 
         assert live is live_requested(pytestconfig)
     finally:
         pytestconfig.option.markexpr = original
+
+
+def test_names_are_numbered_and_other_case_always_changes_the_name() -> None:
+    """Names are `<prefix><hint>-<n>`; other_case swaps the case after the prefix or refuses a name it cannot change."""
+    names = Names("scimproxy-contract-0a1b2c3d-t7-")
+
+    first, second = names.user("case"), names.group()
+
+    assert ("scimproxy-contract-0a1b2c3d-t7-case-1", "scimproxy-contract-0a1b2c3d-t7-g-2") == (first, second)
+    assert "scimproxy-contract-0a1b2c3d-t7-CASE-1" == names.other_case(first)
+    with pytest.raises(ValueError, match="no letter"):
+        names.other_case("scimproxy-contract-0a1b2c3d-t7-123-4")
+    with pytest.raises(ValueError, match="does not start with"):
+        names.other_case("someone-else-case-1")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .register import register_rows
+
 HERE = Path(__file__).parent
 REGISTER = HERE.parents[1] / "docs" / "jumpcloud-assumptions.md"
 ROW = re.compile(r"^\| (JC-\d+) \|.*\|([^|]*)\|\s*$", re.MULTILINE)
@@ -18,6 +20,7 @@ def test_every_register_row_names_an_existing_test() -> None:
     rows = ROW.findall(REGISTER.read_text())
 
     assert len(rows) > 60
+    assert [row_id for row_id, _ in rows] == list(register_rows()), "a row without six cells: escape `|` as `\\|`"
     for row_id, cell in rows:
         named = TEST_NAME.findall(cell)
         if not named:

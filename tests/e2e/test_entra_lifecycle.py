@@ -10,6 +10,8 @@ from devtools.entra_sim import ENT, DirectoryUser, EntraClient
 from ..helpers import ALICE, BOB
 from .conftest import Stack
 
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+
 
 def _jc(stack: Stack, username: str) -> dict[str, object]:
     (user,) = [u for u in stack.emulator.users() if u["username"] == username]
@@ -108,13 +110,11 @@ async def test_unknown_id_is_404(scim: httpx.AsyncClient) -> None:
     entra = EntraClient(scim)
     missing = "64b0c0ffee0000000000ffff"
 
-    statuses = [
-        (await entra.get(missing)).status_code,
-        (await entra.set_active(missing, False)).status_code,
-        (await entra.delete(missing)).status_code,
-    ]
+    answers = [await entra.get(missing), await entra.set_active(missing, False), await entra.delete(missing)]
 
-    assert [404, 404, 404] == statuses
+    assert [(404, [ERROR_SCHEMA], "404")] * 3 == [
+        (r.status_code, r.json()["schemas"], r.json()["status"]) for r in answers
+    ]
 
 
 async def test_bad_secret_token_is_401(stack: Stack) -> None:

@@ -35,11 +35,14 @@ def test_shutdown_finishes_in_flight_requests() -> None:
                 )
             )
             request.start()
-            while emulator.state.emulator.calls("search_users") == 0:
+            for _ in range(1000):  # bounded: 10 s at most for the request to reach JumpCloud
+                if emulator.state.emulator.calls("search_users"):
+                    break
                 threading.Event().wait(0.01)
+            reached = emulator.state.emulator.calls("search_users")
         request.join(timeout=10)
 
-    assert [200] == answers
+    assert (1, [200]) == (reached, answers)  # the request was in flight when the server began to stop
 
 
 def test_trusted_proxy_headers_shape_locations() -> None:
@@ -54,6 +57,7 @@ def test_trusted_proxy_headers_shape_locations() -> None:
                 json={"userName": "jdoe", "emails": [{"value": "jdoe@example.com"}]},
             )
 
+    assert 201 == resp.status_code
     assert resp.headers["location"].startswith("https://scim.example.com/scim/v2/Users/")
 
 

@@ -144,7 +144,7 @@ def test_route_names_cover_every_route() -> None:
     groups = ["list_groups", "create_group", "get_group", "update_group", "delete_group"]
     members = ["list_group_members", "change_group_members", "list_group_membership", "list_user_memberof"]
 
-    assert sorted(ROUTE_NAMES) == sorted(users + groups + members)
+    assert sorted(ROUTE_NAMES) == sorted([*users, *groups, *members, "list_organizations"])
 
 
 @pytest.mark.parametrize(

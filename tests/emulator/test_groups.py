@@ -86,6 +86,11 @@ async def test_delete_answers_200_with_the_group_then_404(client: httpx.AsyncCli
         ([("filter", "type:eq:user_group"), ("filter", "name:lt:Ops")], ["Eng Team"]),
         ([("sort", "-name")], ["a:b", "Ops", "Eng Team"]),
         ([("limit", "1"), ("skip", "1")], ["Ops"]),
+        ([("filter", "name:eq:Eng*")], ["Eng Team"]),
+        ([("filter", "name:eq:*:*")], ["a:b"]),
+        ([("filter", "name:eq:*s")], ["Ops"]),
+        ([("filter", "name:eq:Ops,type:eq:user_group")], ["Ops"]),
+        ([("filter", "name:eq:Ops,name:eq:Eng Team")], []),
     ],
 )
 async def test_list_filters_sorts_and_pages(
@@ -94,9 +99,12 @@ async def test_list_filters_sorts_and_pages(
     params: list[tuple[str, str | int | float | bool | None]],
     expected: list[str],
 ) -> None:
-    """The v2 list takes `field:op:value` filters without `$` (case-sensitive `eq`), sort and paging."""
+    """The v2 list takes `field:op:value` filters without `$` (case-sensitive `eq`, `*` wildcards, comma-separated
+    terms ANDed), sort and paging."""
     for name in ("Eng Team", "Ops", "a:b"):
         emulator.create_group({"name": name})
+    if not any(key == "sort" for key, _ in params):
+        params = [*params, ("sort", "_id")]  # without a sort, the order is not promised
 
     resp = await client.get("/api/v2/usergroups", params=params)
 
@@ -106,7 +114,7 @@ async def test_list_filters_sorts_and_pages(
 
 
 async def test_list_sends_x_total_count_and_caps_limit(client: httpx.AsyncClient, emulator: EmulatorState) -> None:
-    """The bare array comes with `x-total-count`; `limit` above 100 or `$eq` in a v2 filter is a 400."""
+    """The bare array comes with `x-total-count`; `limit` above 100, `$eq` or a comma-split bad term is a 400."""
     for i in range(3):
         emulator.create_group({"name": f"g{i}"})
 
@@ -115,6 +123,8 @@ async def test_list_sends_x_total_count_and_caps_limit(client: httpx.AsyncClient
     assert (resp.headers["x-total-count"], len(resp.json())) == ("3", 2)
     assert (await client.get("/api/v2/usergroups", params={"limit": 101})).status_code == 400
     assert (await client.get("/api/v2/usergroups", params={"filter": "name:$eq:g1"})).status_code == 400
+    # `filter` is a comma-separated array: "g1, g2" is two terms, and " g2" is not one.
+    assert (await client.get("/api/v2/usergroups", params={"filter": "name:eq:g1, g2"})).status_code == 400
 
 
 async def test_members_add_list_remove(client: httpx.AsyncClient, emulator: EmulatorState) -> None:

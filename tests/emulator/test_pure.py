@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from devtools.emulator.errors import BadRequest
-from devtools.emulator.filters import Term, parse_term, parse_v2_term
+from devtools.emulator.filters import Term, parse_term, parse_v2_filter, parse_v2_term, term_matches
 from devtools.emulator.store import ObjectIds, OrgStore
 
 
@@ -34,6 +34,31 @@ def test_parse_term(text: str, term: Term) -> None:
 def test_parse_v2_term(text: str, term: Term) -> None:
     """v2 operators have no `$` and map onto the v1 comparisons."""
     assert term == parse_v2_term(text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "expected"),
+    [
+        ("Sales*", "Sales EMEA", True),
+        ("Sales*", "sales EMEA", False),
+        ("*EMEA", "Sales EMEA", True),
+        ("S*s*A", "Sales EMEA", True),
+        ("S*x*A", "Sales EMEA", False),
+        ("a*a", "a", False),
+        ("*", "", True),
+        ("**", "x", True),
+    ],
+)
+def test_v2_eq_wildcards(pattern: str, name: str, expected: bool) -> None:
+    """A `*` in a v2 `eq` value stands for any run of characters; the rest matches exactly, case included."""
+    assert expected is term_matches({"name": name}, parse_v2_term(f"name:eq:{pattern}", wildcards=True))
+
+
+def test_v2_filter_value_is_comma_separated() -> None:
+    """One `filter=` value holding commas is several terms, as a Swagger 2 array without collectionFormat."""
+    assert [Term("name", "$eq", ("a",)), Term("type", "$eq", ("b",))] == parse_v2_filter("name:eq:a,type:eq:b", True)
+    with pytest.raises(BadRequest):
+        parse_v2_filter("name:eq:a, b", True)
 
 
 def test_eventually_consistent_operators_need_the_flag() -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from devtools.emulator import EmulatorState, Quirks
+
 from .support import UNKNOWN_ID, user_body
 
 ALREADY_EXISTS = {"code": 400, "message": "User already exists", "status": "INVALID_ARGUMENT"}
@@ -66,15 +68,33 @@ async def test_duplicate_create_is_400_already_exists(client: httpx.AsyncClient,
     assert (resp.status_code, resp.json()) == (400, ALREADY_EXISTS)
 
 
-async def test_employee_identifier_uniqueness_is_exact_and_ignores_unset(client: httpx.AsyncClient) -> None:
-    """employeeIdentifier compares case-sensitively, and any number of users may leave it unset."""
+async def test_employee_identifier_uniqueness_is_exact_and_ignores_null(client: httpx.AsyncClient) -> None:
+    """employeeIdentifier compares case-sensitively, and any number of users may leave it null or absent."""
     await client.post("/api/systemusers", json=user_body("a", employeeIdentifier="E1"))
 
     other_case = await client.post("/api/systemusers", json=user_body("b", employeeIdentifier="e1"))
-    unset = [await client.post("/api/systemusers", json=user_body(n, employeeIdentifier="")) for n in ("c", "d")]
+    unset = [await client.post("/api/systemusers", json=user_body(n, employeeIdentifier=None)) for n in ("c", "d")]
+    absent = await client.post("/api/systemusers", json=user_body("e"))
 
-    assert [other_case.status_code, *(r.status_code for r in unset)] == [200, 200, 200]
-    assert [r.json()["employeeIdentifier"] for r in unset] == [None, None]
+    assert [other_case.status_code, *(r.status_code for r in unset), absent.status_code] == [200] * 4
+    assert [r.json()["employeeIdentifier"] for r in (*unset, absent)] == [None, None, None]
+
+
+async def test_empty_employee_identifier_is_a_value_that_collides(
+    client: httpx.AsyncClient, emulator: EmulatorState
+) -> None:
+    """By default "" is stored as "" and a second user with "" is "User already exists"; the quirk off stores null."""
+    first = await client.post("/api/systemusers", json=user_body("a", employeeIdentifier=""))
+    second = await client.post("/api/systemusers", json=user_body("b", employeeIdentifier=""))
+    cleared = await client.put(f"/api/systemusers/{first.json()['_id']}", json={"employeeIdentifier": None})
+    emulator.quirks = Quirks(empty_identifier_collides=False)
+    lenient = [await client.post("/api/systemusers", json=user_body(n, employeeIdentifier="")) for n in ("c", "d")]
+
+    assert (first.status_code, first.json()["employeeIdentifier"]) == (200, "")
+    assert (second.status_code, second.json()) == (400, ALREADY_EXISTS)
+    assert (cleared.status_code, cleared.json()["employeeIdentifier"]) == (200, None)
+    assert [(r.status_code, r.json()["employeeIdentifier"]) for r in lenient] == [(200, None), (200, None)]
+    assert ["a", "c", "d"] == [u["username"] for u in emulator.users()]
 
 
 async def test_put_to_another_users_email_is_400_already_exists(client: httpx.AsyncClient) -> None:

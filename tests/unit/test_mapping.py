@@ -112,7 +112,10 @@ def test_create_body_state(values: dict[str, Any], body: dict[str, Any]) -> None
         ({"active": True}, {"suspended": False}),
         ({"active": False}, {"state": "SUSPENDED", "suspended": True}),
         ({"title": None}, {"jobTitle": ""}),
+        ({"title": ""}, {"jobTitle": ""}),
         ({"manager": None}, {"manager": None}),
+        ({"employee_number": None}, {"employeeIdentifier": None}),  # unique: "" would collide, null does not
+        ({"employee_number": ""}, {"employeeIdentifier": None}),
         ({"manager": MANAGER_ID.upper()}, {"manager": MANAGER_ID}),  # ids are canonical lower-case
         ({"locale": "de-DE", "user_type": "Contractor"}, {"location": "de-DE", "employeeType": "Contractor"}),
         ({"organization": "Org", "cost_center": "CC"}, {"company": "Org", "costCenter": "CC"}),
@@ -127,23 +130,24 @@ def test_create_body_state(values: dict[str, Any], body: dict[str, Any]) -> None
     ],
 )
 def test_update_body(changes: dict[str, Any], body: dict[str, Any]) -> None:
-    """A PATCH sends only what changed; active true sends suspended false alone, cleared strings are ""."""
+    """A PATCH sends only the changes; active true sends suspended false alone; cleared strings "", unique ones null."""
     assert body == update_body(changes)
 
 
 def test_replace_body_clears_what_is_absent() -> None:
-    """A PUT sends every mapped field, clearing absent ones, and leaves the state alone without `active`."""
+    """A PUT sends every mapped field, clearing absent ones ("", null if unique or a reference), state untouched."""
     assert {
         "username": "jdoe",
         "firstname": "",
         "lastname": "",
+        "middlename": "",
         "displayname": "",
         "email": "jdoe@example.com",
         "jobTitle": "T",
         "location": "",
         "employeeType": "",
         "external_dn": "",
-        "employeeIdentifier": "",
+        "employeeIdentifier": None,
         "department": "",
         "costCenter": "",
         "company": "",

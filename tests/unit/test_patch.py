@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from scim_proxy.errors import InvalidPath, InvalidSyntax, InvalidValue, NoTarget
-from scim_proxy.scim.patch import MAX_OPERATIONS, parse_patch
+from scim_proxy.scim.models import Change
+from scim_proxy.scim.patch import MAX_OPERATIONS, parse_patch, resolve_conditions
 from scim_proxy.translate.users import update_body
 
 from .payloads import payload
@@ -152,10 +153,9 @@ def test_active_spellings(value: Any, expected: bool) -> None:
         ({"op": "remove", "path": "title"}, {"title": None}),
         ({"op": "Remove", "path": "name.givenName"}, {"given_name": None}),
         ({"op": "remove", "path": f"{E}:manager"}, {"manager": None}),
-        ({"op": "remove", "path": "manager", "value": [{"value": MANAGER_ID}]}, {"manager": None}),
+        ({"op": "remove", "path": "manager", "value": []}, {"manager": None}),
         ({"op": "remove", "path": "externalId"}, {"external_id": None}),
-        ({"op": "remove", "path": "active"}, {}),
-        ({"op": "remove", "path": "name"}, {"given_name": None, "family_name": None}),
+        ({"op": "remove", "path": "name"}, {"given_name": None, "family_name": None, "middle_name": None}),
         (
             {"op": "remove", "path": E},
             {
@@ -196,6 +196,7 @@ def test_operation_shapes(operation: dict[str, Any], values: dict[str, Any]) -> 
         ),
         ({"op": "remove", "path": 'members[value eq "7f4bc1a3"]'}, ('members[value eq "7f4bc1a3"]',)),
         ({"op": "remove", "path": "nickName"}, ("nickName",)),
+        ({"op": "remove", "path": "active"}, ("active",)),
         ({"op": "replace", "path": "password", "value": "Secret123!"}, ("password",)),
     ],
 )
@@ -279,3 +280,73 @@ def test_operation_count_is_bounded() -> None:
 
     with pytest.raises(InvalidValue, match="at most"):
         parse_patch(body)
+
+
+OTHER_ID = "64b0c0ffee0000000000bbbb"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "remove", "path": f'manager[value eq "{MANAGER_ID}"]'},
+        {"op": "Remove", "path": f'{E}:manager[value eq "{MANAGER_ID.upper()}"]'},
+        {"op": "remove", "path": f'manager[value eq "{MANAGER_ID}"].value'},
+        {"op": "remove", "path": f"Manager[Value EQ {MANAGER_ID}]"},
+        {"op": "Remove", "path": "manager", "value": [{"value": MANAGER_ID}]},
+        {"op": "Remove", "path": f"{E}:manager", "value": {"value": MANAGER_ID}},
+    ],
+)
+def test_value_filtered_manager_remove_is_conditional(operation: dict[str, Any]) -> None:
+    """Removing manager[value eq id] (or with that value) clears the manager only while it is that id."""
+    parsed = parse_patch(ops(operation))
+
+    assert parsed.conditional
+    assert {"manager": None} == resolve_conditions(parsed, {"manager": MANAGER_ID}).as_dict()
+    assert {} == resolve_conditions(parsed, {"manager": OTHER_ID}).as_dict()
+    assert {} == resolve_conditions(parsed, {}).as_dict()
+
+
+def test_conditions_see_earlier_operations_of_the_same_request() -> None:
+    """A condition is checked against the value the earlier operations left, as RFC 7644 applies them in order."""
+    parsed = parse_patch(
+        ops(
+            {"op": "replace", "path": "manager", "value": OTHER_ID},
+            {"op": "remove", "path": f'manager[value eq "{OTHER_ID}"]'},
+            {"op": "replace", "path": "title", "value": "T"},
+        )
+    )
+
+    resolved = resolve_conditions(parsed, {"manager": MANAGER_ID})
+
+    assert (Change("manager", OTHER_ID), Change("manager", None), Change("title", "T")) == resolved.changes
+    assert {"manager": None, "title": "T"} == resolved.as_dict()
+
+
+@pytest.mark.parametrize(
+    ("operation", "message"),
+    [
+        ({"op": "remove", "path": 'manager[displayName eq "Boss"]'}, 'only the filter [value eq "<id>"]'),
+        ({"op": "remove", "path": f'manager[value ne "{MANAGER_ID}"]'}, 'only the filter [value eq "<id>"]'),
+        ({"op": "remove", "path": f'manager[value eq "{MANAGER_ID}"].$ref'}, 'only the filter [value eq "<id>"]'),
+        ({"op": "remove", "path": f'manager[value eq "{MANAGER_ID}"'}, 'only the filter [value eq "<id>"]'),
+        ({"op": "remove", "path": "manager[value eq]"}, "the filter needs one value"),
+        ({"op": "remove", "path": 'manager[value eq "a\\q"]'}, "not a well-formed quoted string"),
+        ({"op": "remove", "path": "manager[value eq " + "a" * 600 + "]"}, "longer than 512 characters"),
+        (
+            {"op": "replace", "path": f'manager[value eq "{MANAGER_ID}"]', "value": OTHER_ID},
+            "fits only a remove",
+        ),
+    ],
+)
+def test_other_manager_filters_are_refused_not_ignored(operation: dict[str, Any], message: str) -> None:
+    """A manager filter the proxy cannot evaluate exactly is a 400 invalidPath, never a silent no-op."""
+    with pytest.raises(InvalidPath, match=re.escape(message)):
+        parse_patch(ops(operation))
+
+
+def test_unconditional_changes_need_no_current_value() -> None:
+    """A PATCH without value filters is not conditional, and resolving it changes nothing."""
+    parsed = parse_patch(ops({"op": "remove", "path": "manager"}, {"op": "add", "path": "title", "value": "T"}))
+
+    assert not parsed.conditional
+    assert parsed == resolve_conditions(parsed, {"manager": MANAGER_ID})

@@ -20,6 +20,7 @@ PRODUCT_MAPPING = {
     "userName": "username",
     "name.givenName": "firstname",
     "name.familyName": "lastname",
+    "name.middleName": "middlename",
     "emails": "email",
     "displayName": "displayname",
     "title": "jobTitle",
