@@ -3,6 +3,7 @@
 ProxyError                          500  (generic detail; never upstream text)
 ├── InvalidSyntax(ValueError)       400 invalidSyntax
 ├── InvalidValue(ValueError)        400 invalidValue
+│   └── TooManyMembers              400 invalidValue (more member ids than one request may carry)
 ├── InvalidFilter(ValueError)       400 invalidFilter
 ├── TooMany(ValueError)             400 tooMany
 ├── InvalidPath(ValueError)         400 invalidPath
@@ -19,6 +20,7 @@ ProxyError                          500  (generic detail; never upstream text)
 └── UpstreamUnavailable             502
     ├── UpstreamTimeout             504
     └── UpstreamBusy                503 (Retry-After)
+        └── CallBudgetExhausted     503 (one request may make only so many JumpCloud calls)
 
 `str(exc)` becomes the SCIM `detail`, so a message never holds a secret, a password
 or a raw upstream body.
@@ -52,6 +54,16 @@ class InvalidValue(ProxyError, ValueError):
 
     status = 400
     scim_type = "invalidValue"
+
+
+class TooManyMembers(InvalidValue):
+    """A group request names more members than `max_group_members`; refused before any upstream call.
+
+    scimType invalidValue, not tooMany: RFC 7644 defines tooMany for a *filter* yielding too
+    many results (its remedy: narrow the filter), while invalidValue is "the value specified
+    was not compatible with the operation", whose remedy, send a different value (fewer
+    members per request), is the one that applies here.
+    """
 
 
 class InvalidFilter(ProxyError, ValueError):
@@ -154,3 +166,7 @@ class UpstreamBusy(UpstreamUnavailable):
     """JumpCloud answered 5xx until our retries ran out."""
 
     status = 503
+
+
+class CallBudgetExhausted(UpstreamBusy):
+    """This SCIM request used its `max_calls_per_request` JumpCloud calls; what it changed so far stays."""

@@ -18,264 +18,229 @@ from typing import Any
 
 import attrs
 
-REGIONS = {
-    "us": "https://console.jumpcloud.com",
-    "eu": "https://console.eu.jumpcloud.com",
-    "in": "https://console.in.jumpcloud.com",
-}
+from scim_proxy.setting_values import (
+    DELETE_MODES,
+    LOG_FORMATS,
+    LOG_LEVELS,
+    REGIONS,
+    UPSTREAM_CLIENTS,
+    TracingSettings,
+    positive,
+    setting,
+    to_bool,
+    to_public_url,
+    to_url,
+)
 
-
-LOG_FORMATS = ("json", "console")
-UPSTREAM_CLIENTS = ("aiohttp", "httpx")
-LOG_LEVELS = ("debug", "info", "warning", "error")
-DELETE_MODES = ("delete", "suspend")
-
-
-def _setting(default: Any, env: str, help: str, *, converter: Any = None, validator: Any = None) -> Any:
-    return attrs.field(
-        default=default,
-        converter=converter,
-        validator=validator,
-        metadata={
-            "env": env,
-            "flag": "--" + env.removeprefix("SCIM_PROXY_").lower().replace("_", "-"),
-            "help": help,
-        },
-    )
-
-
-def _to_bool(value: bool | str) -> bool:
-    if isinstance(value, bool):
-        return value
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"not a boolean: {value!r}")
-
-
-def _to_url(value: str) -> str:
-    value = value.strip()
-    value = REGIONS.get(value.lower(), value)
-    if not value.startswith(("http://", "https://")):
-        raise ValueError(f"JumpCloud URL must start with http:// or https://, or be one of {sorted(REGIONS)}")
-    return value.rstrip("/")
-
-
-def _to_public_url(value: str) -> str:
-    value = value.strip().rstrip("/")
-    if not value:
-        return ""
-    scheme, _, rest = value.partition("://")
-    if scheme not in ("http", "https") or not rest or rest.startswith("/") or any(c in rest for c in "?#@ "):
-        raise ValueError(f"public URL must look like https://scim.example.com[/prefix], got {value!r}")
-    return value
-
-
-def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise ValueError(f"{attribute.metadata['env']} must be greater than 0, got {value!r}")
-
-
-def _otel(env: str) -> Any:
-    return attrs.field(default="", converter=str.strip, metadata={"env": env})
-
-
-@attrs.frozen(kw_only=True)
-class TracingSettings:
-    """The OTEL_* variables that switch tracing on and say where spans go, as set (empty = unset)."""
-
-    sdk_disabled: str = _otel("OTEL_SDK_DISABLED")
-    traces_exporter: str = _otel("OTEL_TRACES_EXPORTER")
-    endpoint: str = _otel("OTEL_EXPORTER_OTLP_ENDPOINT")
-    traces_endpoint: str = _otel("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    protocol: str = _otel("OTEL_EXPORTER_OTLP_PROTOCOL")
-    traces_protocol: str = _otel("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> TracingSettings:
-        return cls(**{f.name: environ[f.metadata["env"]] for f in attrs.fields(cls) if f.metadata["env"] in environ})
+__all__ = ["REGIONS", "Settings", "TracingSettings", "setting_fields"]
 
 
 @attrs.frozen(kw_only=True)
 class Settings:
     """Everything an operator can set; defaults are safe for a single replica."""
 
-    host: str = _setting("127.0.0.1", "SCIM_PROXY_HOST", "Address to listen on (0.0.0.0 in containers).")
-    port: int = _setting(8080, "SCIM_PROXY_PORT", "Port to listen on.", converter=int)
-    jumpcloud_url: str = _setting(
+    host: str = setting("127.0.0.1", "SCIM_PROXY_HOST", "Address to listen on (0.0.0.0 in containers).")
+    port: int = setting(8080, "SCIM_PROXY_PORT", "Port to listen on.", converter=int)
+    jumpcloud_url: str = setting(
         REGIONS["us"],
         "SCIM_PROXY_JUMPCLOUD_URL",
         "JumpCloud console URL, or a region shortcut: us, eu, in. The proxy appends /api/...",
-        converter=_to_url,
+        converter=to_url,
     )
-    upstream_client: str = _setting(
+    upstream_client: str = setting(
         "aiohttp",
         "SCIM_PROXY_UPSTREAM_CLIENT",
         "HTTP transport under httpx to JumpCloud: aiohttp (faster under concurrency, see make bench) or httpx.",
         validator=attrs.validators.in_(UPSTREAM_CLIENTS),
     )
-    upstream_timeout: float = _setting(
+    upstream_timeout: float = setting(
         10.0, "SCIM_PROXY_UPSTREAM_TIMEOUT", "Seconds to wait for one JumpCloud call.", converter=float
     )
-    request_deadline: float = _setting(
+    request_deadline: float = setting(
         25.0,
         "SCIM_PROXY_REQUEST_DEADLINE",
         "Seconds one SCIM request may spend on JumpCloud, retries included (Entra gives up at 60).",
         converter=float,
     )
-    retry_attempts: int = _setting(
+    retry_attempts: int = setting(
         4,
         "SCIM_PROXY_RETRY_ATTEMPTS",
         "Attempts per JumpCloud call, a create's sends included (1 = no retry).",
         converter=int,
     )
-    retry_backoff: float = _setting(
+    retry_backoff: float = setting(
         0.2,
         "SCIM_PROXY_RETRY_BACKOFF",
         "First retry waits up to this many seconds (full jitter, doubling).",
         converter=float,
     )
-    retry_backoff_max: float = _setting(
+    retry_backoff_max: float = setting(
         5.0, "SCIM_PROXY_RETRY_BACKOFF_MAX", "Longest wait between two retries, seconds.", converter=float
     )
-    retry_after_cap: float = _setting(
-        10.0,
-        "SCIM_PROXY_RETRY_AFTER_CAP",
-        "Longest Retry-After from JumpCloud we wait for, seconds.",
-        converter=float,
+    retry_after_cap: float = setting(
+        10.0, "SCIM_PROXY_RETRY_AFTER_CAP", "Longest Retry-After from JumpCloud we wait for, seconds.", converter=float
     )
-    max_upstream_concurrency: int = _setting(
+    max_upstream_concurrency: int = setting(
         10, "SCIM_PROXY_MAX_UPSTREAM_CONCURRENCY", "In-flight JumpCloud calls per API key.", converter=int
     )
-    max_queued: int = _setting(
-        200,
-        "SCIM_PROXY_MAX_QUEUED",
-        "Calls per API key waiting for a slot before we answer 503.",
+    max_queued: int = setting(
+        200, "SCIM_PROXY_MAX_QUEUED", "Calls per API key waiting for a slot before we answer 503.", converter=int
+    )
+    max_calls_in_flight: int = setting(
+        100,
+        "SCIM_PROXY_MAX_CALLS_IN_FLIGHT",
+        "JumpCloud calls in flight across all API keys (also the size of the connection pool).",
         converter=int,
     )
-    max_body_bytes: int = _setting(
+    unverified_calls_in_flight: int = setting(
+        10,
+        "SCIM_PROXY_UNVERIFIED_CALLS_IN_FLIGHT",
+        "Of those, the most for API keys JumpCloud has not yet accepted (a spray of random tokens gets no more).",
+        converter=int,
+    )
+    max_calls_per_request: int = setting(
+        2000,
+        "SCIM_PROXY_MAX_CALLS_PER_REQUEST",
+        "JumpCloud calls (retries included) one SCIM request may make; beyond, 503 and what was changed stays.",
+        converter=int,
+    )
+    max_group_members: int = setting(
+        1000, "SCIM_PROXY_MAX_GROUP_MEMBERS", "Member ids one /Groups request may carry (400 above).", converter=int
+    )
+    rejected_key_ttl: float = setting(
+        60.0,
+        "SCIM_PROXY_REJECTED_KEY_TTL",
+        "Seconds an API key JumpCloud rejected (401) is answered 401 without asking JumpCloud again.",
+        converter=float,
+    )
+    auth_failures_per_ip: int = setting(
+        10,
+        "SCIM_PROXY_AUTH_FAILURES_PER_IP",
+        "API keys JumpCloud may reject per client address (IPv6: per /64) and window before 429; "
+        "keys JumpCloud accepted are never held back.",
+        converter=int,
+    )
+    auth_failure_window: float = setting(
+        60.0, "SCIM_PROXY_AUTH_FAILURE_WINDOW", "Seconds of that per-address budget.", converter=float
+    )
+    auth_table_size: int = setting(
+        10_000,
+        "SCIM_PROXY_AUTH_TABLE_SIZE",
+        "Entries in each bounded table: rejected keys, accepted keys, client addresses (oldest dropped).",
+        converter=int,
+    )
+    max_body_bytes: int = setting(
         1_048_576, "SCIM_PROXY_MAX_BODY_BYTES", "Largest request body accepted (413 above).", converter=int
     )
-    filter_scan_limit: int = _setting(
+    filter_scan_limit: int = setting(
         1000,
         "SCIM_PROXY_FILTER_SCAN_LIMIT",
         "Most users or groups the proxy reads to answer a filter or sort JumpCloud cannot (400 tooMany above).",
         converter=int,
         validator=attrs.validators.ge(1),
     )
-    username_from_email: bool = _setting(
+    username_from_email: bool = setting(
         False,
         "SCIM_PROXY_USERNAME_FROM_EMAIL",
         "Use the local part of an email-shaped userName as the JumpCloud username.",
-        converter=_to_bool,
+        converter=to_bool,
     )
-    groups_enabled: bool = _setting(
-        True, "SCIM_PROXY_GROUPS_ENABLED", "Serve /Groups (JumpCloud user groups).", converter=_to_bool
+    groups_enabled: bool = setting(
+        True, "SCIM_PROXY_GROUPS_ENABLED", "Serve /Groups (JumpCloud user groups).", converter=to_bool
     )
-    mapping_file: str = _setting(
+    mapping_file: str = setting(
         "",
         "SCIM_PROXY_MAPPING_FILE",
         "TOML file of extra attribute mappings (SCIM attribute -> JumpCloud field or custom attribute); see README.",
     )
-    external_id_field: str = _setting(
+    external_id_field: str = setting(
         "external_dn",
         "SCIM_PROXY_EXTERNAL_ID_FIELD",
         "Where externalId lives in JumpCloud: external_dn, or attributes.<name> (a custom attribute).",
         converter=str.strip,
     )
-    delete_mode: str = _setting(
+    delete_mode: str = setting(
         "delete",
         "SCIM_PROXY_DELETE_MODE",
         "What a SCIM DELETE does: delete the JumpCloud user, or suspend it and hide it (revived by a later create).",
         validator=attrs.validators.in_(DELETE_MODES),
     )
-    log_format: str = _setting(
-        "json",
-        "SCIM_PROXY_LOG_FORMAT",
-        "json (production) or console.",
-        validator=attrs.validators.in_(LOG_FORMATS),
+    log_format: str = setting(
+        "json", "SCIM_PROXY_LOG_FORMAT", "json (production) or console.", validator=attrs.validators.in_(LOG_FORMATS)
     )
-    log_level: str = _setting(
-        "info",
-        "SCIM_PROXY_LOG_LEVEL",
-        "debug, info, warning or error.",
-        validator=attrs.validators.in_(LOG_LEVELS),
+    log_level: str = setting(
+        "info", "SCIM_PROXY_LOG_LEVEL", "debug, info, warning or error.", validator=attrs.validators.in_(LOG_LEVELS)
     )
-    log_personal_data: bool = _setting(
-        False, "SCIM_PROXY_LOG_PERSONAL_DATA", "Allow userNames and emails in logs.", converter=_to_bool
+    log_personal_data: bool = setting(
+        False, "SCIM_PROXY_LOG_PERSONAL_DATA", "Allow userNames and emails in logs.", converter=to_bool
     )
-    record_path: str = _setting("", "SCIM_PROXY_RECORD", "Append every exchange to this JSONL file (secrets redacted).")
-    record_max_bytes: int = _setting(
-        100 * 1_048_576,
-        "SCIM_PROXY_RECORD_MAX_BYTES",
-        "Rotate the recording beyond this size.",
-        converter=int,
+    record_path: str = setting("", "SCIM_PROXY_RECORD", "Append every exchange to this JSONL file (secrets redacted).")
+    record_max_bytes: int = setting(
+        100 * 1_048_576, "SCIM_PROXY_RECORD_MAX_BYTES", "Rotate the recording beyond this size.", converter=int
     )
-    record_backups: int = _setting(5, "SCIM_PROXY_RECORD_BACKUPS", "Rotated recordings to keep.", converter=int)
-    forwarded_allow_ips: str = _setting(
+    record_backups: int = setting(5, "SCIM_PROXY_RECORD_BACKUPS", "Rotated recordings to keep.", converter=int)
+    forwarded_allow_ips: str = setting(
         "127.0.0.1",
         "SCIM_PROXY_FORWARDED_ALLOW_IPS",
         "Comma-separated proxy addresses whose X-Forwarded-For/-Proto/-Host headers are trusted ('*' for all).",
     )
-    public_url: str = _setting(
+    public_url: str = setting(
         "",
         "SCIM_PROXY_PUBLIC_URL",
         "Public base URL (https://scim.example.com) for Location and meta.location; "
         "empty: the Host header, or X-Forwarded-Host from a trusted proxy.",
-        converter=_to_public_url,
+        converter=to_public_url,
     )
-    header_timeout: float = _setting(
+    header_timeout: float = setting(
         10.0,
         "SCIM_PROXY_HEADER_TIMEOUT",
         "Seconds a client may take to send a request's headers, from connecting or from their first byte (408).",
         converter=float,
-        validator=_positive,
+        validator=positive,
     )
-    body_timeout: float = _setting(
+    body_timeout: float = setting(
         30.0,
         "SCIM_PROXY_BODY_TIMEOUT",
         "Seconds a client may take to send a request's body once its headers arrived (then the connection closes).",
         converter=float,
-        validator=_positive,
+        validator=positive,
     )
-    keep_alive_timeout: float = _setting(
+    keep_alive_timeout: float = setting(
         5.0,
         "SCIM_PROXY_KEEP_ALIVE_TIMEOUT",
         "Seconds an idle keep-alive connection stays open.",
         converter=float,
-        validator=_positive,
+        validator=positive,
     )
-    max_header_bytes: int = _setting(
+    max_header_bytes: int = setting(
         32_768,
         "SCIM_PROXY_MAX_HEADER_BYTES",
         "Largest request line plus headers, bytes (431 above).",
         converter=int,
-        validator=_positive,
+        validator=positive,
     )
-    max_connections: int = _setting(
+    max_connections: int = setting(
         1000,
         "SCIM_PROXY_MAX_CONNECTIONS",
         "Open connections per worker; beyond it the longest-idle one is closed (503 if all are busy).",
         converter=int,
-        validator=_positive,
+        validator=positive,
     )
-    max_requests_per_connection: int = _setting(
+    max_requests_per_connection: int = setting(
         1000,
         "SCIM_PROXY_MAX_REQUESTS_PER_CONNECTION",
         "Requests served on one keep-alive connection before it is closed.",
         converter=int,
-        validator=_positive,
+        validator=positive,
     )
-    workers: int = _setting(1, "SCIM_PROXY_WORKERS", "Worker processes.", converter=int)
-    shutdown_drain: float = _setting(
+    workers: int = setting(1, "SCIM_PROXY_WORKERS", "Worker processes.", converter=int)
+    shutdown_drain: float = setting(
         0.0,
         "SCIM_PROXY_SHUTDOWN_DRAIN",
         "Seconds to keep serving after SIGTERM with /readyz failing, so a load balancer moves traffic away first.",
         converter=float,
     )
-    shutdown_timeout: float = _setting(
+    shutdown_timeout: float = setting(
         30.0,
         "SCIM_PROXY_SHUTDOWN_TIMEOUT",
         "Seconds to finish in-flight requests on SIGTERM (after the drain).",

@@ -21,6 +21,7 @@ import scim_proxy.web
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings, TracingSettings
 from scim_proxy.web.app import create_app
+from scim_proxy.web.auth_guard import AuthGuardMiddleware
 from scim_proxy.web.middleware import (
     ForwardedHeadersMiddleware,
     RequestContextMiddleware,
@@ -33,7 +34,13 @@ from .helpers import AUTH, JC_URL, USER_ID, jc_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BASE_MIDDLEWARE = [ForwardedHeadersMiddleware, TrailingSlashMiddleware, RequestContextMiddleware, UpstreamClientGate]
+BASE_MIDDLEWARE = [
+    ForwardedHeadersMiddleware,
+    TrailingSlashMiddleware,
+    RequestContextMiddleware,
+    UpstreamClientGate,
+    AuthGuardMiddleware,
+]
 
 
 @pytest.mark.parametrize(

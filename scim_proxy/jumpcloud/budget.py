@@ -1,4 +1,5 @@
-"""Per-request bookkeeping of JumpCloud calls: count, time, deadline, and a per-key limiter.
+"""Per-request bookkeeping of JumpCloud calls (count, time, deadline) and the limiters in front of them:
+per key (KeyLimiter) and for the whole process (CallLimiter).
 
 A context variable carries one `UpstreamStats` per SCIM request, so the request log line,
 the metrics and the recorder see every call without threading an argument through.
@@ -16,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from scim_proxy.errors import UpstreamBusy
+from scim_proxy.errors import UpstreamBusy, UpstreamTimeout
 
 
 @attrs.define
@@ -44,6 +45,9 @@ class UpstreamStats:
     user_id: str | None = None
     user_name: str | None = None  # logged only when personal data is allowed (logs.redact)
     exchanges: list[UpstreamCall] | None = None  # filled only while recording
+    # Why this request's key was refused, for the auth metrics: "jumpcloud" (a 401 from it),
+    # "negative_cache" (answered from memory), "ip_budget" (the client's failures ran out).
+    auth_rejection: str | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -97,3 +101,69 @@ class KeyLimiter:
 
     def in_flight(self) -> int:
         return sum(min(users[0], self._limit) for _, users in self._slots.values())
+
+
+class CallLimiter:
+    """At most `limit` JumpCloud calls in flight in all, of which at most `unverified` for keys
+    not yet seen to succeed; at most `max_queued` calls wait for an unverified slot, beyond: 503.
+
+    Without it the connection pool was the only global bound, and a spray of random tokens
+    (each its own key for KeyLimiter) held every connection while a working tenant waited.
+    Keys that worked take any free slot, so they always have `limit - unverified` to themselves.
+    """
+
+    def __init__(self, limit: int, unverified: int, max_queued: int) -> None:
+        self.limit = max(1, limit)
+        self._all = asyncio.Semaphore(self.limit)
+        self._unverified = asyncio.Semaphore(max(1, min(unverified, self.limit)))
+        self._max_queued = max(0, max_queued)
+        self._queued_unverified = 0
+        self.in_flight = 0
+        self.unverified_in_flight = 0
+
+    @asynccontextmanager
+    async def slot(self, *, verified: bool, timeout: float) -> AsyncIterator[None]:
+        """Hold one slot for a call; UpstreamBusy if the unverified queue is full, UpstreamTimeout after `timeout`."""
+        if verified:
+            await _acquire(self._all, timeout)
+            self.in_flight += 1
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+                self._all.release()
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if self._unverified.locked() and self._queued_unverified >= self._max_queued:
+            raise UpstreamBusy(
+                "Too many calls with API keys JumpCloud has not accepted yet; retry shortly", retry_after=1
+            )
+        self._queued_unverified += 1
+        try:
+            await _acquire(self._unverified, deadline - loop.time())
+        finally:
+            self._queued_unverified -= 1
+        try:
+            await _acquire(self._all, deadline - loop.time())
+            self.in_flight += 1
+            self.unverified_in_flight += 1
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+                self.unverified_in_flight -= 1
+                self._all.release()
+        finally:
+            self._unverified.release()
+
+
+async def _acquire(semaphore: asyncio.Semaphore, timeout: float) -> None:
+    if not semaphore.locked():  # the usual case: a free slot, taken without arming a timer
+        await semaphore.acquire()
+        return
+    try:
+        async with asyncio.timeout(max(0.0, timeout)):
+            await semaphore.acquire()
+    except TimeoutError:
+        raise UpstreamTimeout("No time left to call JumpCloud: every connection to it is busy") from None

@@ -5,25 +5,30 @@ call. Idempotent calls (GET, PUT, DELETE, search, member changes) are retried wi
 on 429, 500, 502, 503, 504 and connection errors, with full-jitter exponential backoff,
 honouring a capped `Retry-After`, inside the SCIM request's deadline. A create goes through
 `create()`: sent again only when JumpCloud surely did not apply it (see its docstring).
+
+Before anything is sent (`_once`): the request's call budget, the key's verdict (a key
+JumpCloud just rejected gets 401 from memory; an unknown key is tried one call at a time,
+verdicts.py), the per-key slot (KeyLimiter), then a process-wide slot (CallLimiter: keys
+that never worked get a small share of them).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-import attrs
 import httpx
 import stamina
 
 from scim_proxy.errors import (
+    CallBudgetExhausted,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
 from scim_proxy.jumpcloud import budget
+from scim_proxy.jumpcloud.calls import Call, call_for
 from scim_proxy.jumpcloud.decode import Decoder
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.responses import (
@@ -34,48 +39,11 @@ from scim_proxy.jumpcloud.responses import (
     json_or_text,
 )
 from scim_proxy.jumpcloud.retries import RetryableStatus, RetryPolicy, final, pause, refused
+from scim_proxy.jumpcloud.verdicts import KeyRejected, KeyVerdicts, rejected_key_error
 
 __all__ = ["JumpCloudClient", "RetryPolicy"]
 
 _T = TypeVar("_T")
-
-# Path prefixes that do not accept `x-org-id` (JumpCloud's own PowerShell SDK removes the header
-# for exactly these: TheJumpCloud/jcapi-powershell, Custom/Module.cs, "Several endpoints do not
-# accept x-org-id as a header so remove it"). Matched as prefixes, as that SDK does.
-ORG_HEADER_REFUSED = (
-    "/api/search/organizations",
-    "/api/organizations",
-    "/api/users",
-    "/api/v2/organizations",
-    "/api/v2/administrators",
-    "/api/v2/providers",
-    "/api/v2/integrations/",
-)
-
-
-@attrs.frozen
-class _Call:
-    """One logical JumpCloud call, as every attempt of it is sent."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    params: Mapping[str, str] | None
-    content: bytes | None
-    body: Any  # the JSON value of `content`, kept for the recorder
-    operation: str
-
-
-def _call(
-    method: str, path: str, *, auth: Credentials, params: Mapping[str, str] | None, body: Any, operation: str
-) -> _Call:
-    headers = {"x-api-key": auth.api_key, "accept": "application/json"}
-    if auth.org_id and not path.startswith(ORG_HEADER_REFUSED):
-        headers["x-org-id"] = auth.org_id
-    content = None if body is None else json.dumps(body).encode()
-    if content is not None:
-        headers["content-type"] = "application/json"
-    return _Call(method, path, headers, params, content, body, operation)
 
 
 class JumpCloudClient:
@@ -87,6 +55,9 @@ class JumpCloudClient:
         *,
         retry: RetryPolicy | None = None,
         limiter: budget.KeyLimiter | None = None,
+        calls: budget.CallLimiter | None = None,
+        verdicts: KeyVerdicts | None = None,
+        max_calls_per_request: int = 2000,
         upstream_timeout: float = 10.0,
         on_call: Callable[[str, str, int | None, float], None] | None = None,
     ) -> None:
@@ -94,6 +65,9 @@ class JumpCloudClient:
         self._call_observers: list[Callable[[str, str, int | None, float], None]] = [on_call] if on_call else []
         self._retry = retry or RetryPolicy()
         self._limiter = limiter or budget.KeyLimiter(10, 200)
+        self.calls = calls or budget.CallLimiter(100, 10, 200)
+        self.verdicts = verdicts or KeyVerdicts()
+        self._max_calls = max(1, max_calls_per_request)
         self._timeout = upstream_timeout
         self.decoder = Decoder()  # built once: users.py and groups.py read answers with it
 
@@ -119,7 +93,7 @@ class JumpCloudClient:
         body: Any = None,
     ) -> httpx.Response:
         """Send one idempotent call, retried; return a 2xx response or raise (a create: `create()`)."""
-        call = _call(method, path, auth=auth, params=params, body=body, operation=operation)
+        call = call_for(method, path, auth=auth, params=params, body=body, operation=operation)
         # The first attempt goes straight out: most calls succeed, and setting up the retry
         # machinery for each of them cost ~5 % of a request's CPU. A retryable failure is then
         # handed to stamina as its first attempt, so the attempt count and backoff are unchanged.
@@ -177,7 +151,7 @@ class JumpCloudClient:
 
         At most `RetryPolicy.attempts` sends, all inside the request's deadline.
         """
-        call = _call("POST", path, auth=auth, params=None, body=body, operation=operation)
+        call = call_for("POST", path, auth=auth, params=None, body=body, operation=operation)
         stats = budget.current()
         unanswered, sent = False, 0
         while True:
@@ -210,7 +184,7 @@ class JumpCloudClient:
             await asyncio.sleep(wait)
             stats.retries += 1
 
-    async def _attempt(self, call: _Call) -> httpx.Response:
+    async def _attempt(self, call: Call) -> httpx.Response:
         """One exchange; a status worth retrying comes out as RetryableStatus."""
         response = await self._once(call)
         if response.status_code in RETRYABLE_STATUSES:
@@ -230,52 +204,92 @@ class JumpCloudClient:
     def _pause(self, failures: int, exc: Exception) -> float | None:
         return pause(self._retry, failures, exc, remaining=budget.current().remaining())
 
-    async def _once(self, call: _Call) -> httpx.Response:
+    async def _once(self, call: Call) -> httpx.Response:
         stats = budget.current()
         remaining = stats.remaining()
         if remaining <= 0:
             raise UpstreamTimeout(f"No time left to call JumpCloud for {call.operation}")
+        if stats.calls >= self._max_calls:
+            raise CallBudgetExhausted(
+                f"This request reached its limit of {self._max_calls} JumpCloud calls "
+                "(SCIM_PROXY_MAX_CALLS_PER_REQUEST); what it changed so far is kept, retry to continue",
+                retry_after=1,
+            )
+        try:
+            deciding = await self.verdicts.wait_turn(call.digest, timeout=remaining)
+        except KeyRejected:
+            stats.auth_rejection = stats.auth_rejection or "negative_cache"
+            raise rejected_key_error() from None
         started, wall = time.monotonic(), time.time()
-        async with self._limiter.slot(call.headers["x-api-key"]):  # a full queue raises before anything is sent
-            try:
-                response = await self._http.request(
-                    call.method,
-                    call.path,
-                    params=call.params,
-                    content=call.content,
-                    headers=call.headers,
-                    timeout=min(self._timeout, remaining),
-                )
-                await response.aread()
-            except httpx.TimeoutException as exc:
-                self._account(stats, call, None, started, wall)
-                raise UpstreamTimeout(f"JumpCloud did not answer {call.operation} in time") from exc
-            except httpx.TransportError as exc:
-                self._account(stats, call, None, started, wall)
-                raise UpstreamUnavailable(f"JumpCloud could not be reached for {call.operation}") from exc
-        self._account(stats, call, response, started, wall)
+        try:
+            # The key's own slot first: a call queued behind its key must not hold a global slot.
+            async with (
+                self._limiter.slot(call.headers["x-api-key"]),  # a full queue raises before anything is sent
+                self.calls.slot(verified=not deciding, timeout=stats.remaining()),
+            ):
+                return await self._send(stats, call, started, wall)
+        finally:
+            if deciding:
+                self.verdicts.done(call.digest)
+
+    async def _send(self, stats: budget.UpstreamStats, call: Call, started: float, wall: float) -> httpx.Response:
+        # Counted and listed when sent, not when answered: the call budget then holds with calls
+        # in flight, and the recording lists calls in the order a replay will make them.
+        stats.calls += 1
+        exchange = None
+        if stats.exchanges is not None:
+            exchange = budget.UpstreamCall(
+                method=call.method,
+                path=call.path,
+                query=str(httpx.QueryParams(call.params or {})),
+                request_body=call.body,
+                status=None,
+                response_body=None,
+                seconds=0.0,
+                started=wall,
+            )
+            stats.exchanges.append(exchange)
+        try:
+            response = await self._http.request(
+                call.method,
+                call.path,
+                params=call.params,
+                content=call.content,
+                headers=call.headers,
+                timeout=max(0.001, min(self._timeout, stats.remaining())),
+            )
+            await response.aread()
+        except httpx.TimeoutException as exc:
+            self._account(stats, call, None, started, exchange)
+            raise UpstreamTimeout(f"JumpCloud did not answer {call.operation} in time") from exc
+        except httpx.TransportError as exc:
+            self._account(stats, call, None, started, exchange)
+            raise UpstreamUnavailable(f"JumpCloud could not be reached for {call.operation}") from exc
+        except BaseException:  # a bug or a cancellation: no exchange to record, as before
+            if stats.exchanges is not None:
+                stats.exchanges[:] = [e for e in stats.exchanges if e is not exchange]
+            raise
+        self.verdicts.learn(call.digest, response.status_code)
+        if response.status_code == 401:
+            stats.auth_rejection = "jumpcloud"
+        self._account(stats, call, response, started, exchange)
         return response
 
     def _account(
-        self, stats: budget.UpstreamStats, call: _Call, response: httpx.Response | None, started: float, wall: float
+        self,
+        stats: budget.UpstreamStats,
+        call: Call,
+        response: httpx.Response | None,
+        started: float,
+        exchange: budget.UpstreamCall | None,
     ) -> None:
-        """Count one exchange (or one that got no answer) for the log, the metrics and the recorder."""
+        """Account one exchange (or one that got no answer) for the log, the metrics and the recorder."""
         elapsed = time.monotonic() - started
         status = response.status_code if response is not None else None
-        stats.calls += 1
         stats.seconds += elapsed
         for observer in self._call_observers:
             observer(call.method, call.path, status, elapsed)
-        if stats.exchanges is not None:
-            stats.exchanges.append(
-                budget.UpstreamCall(
-                    method=call.method,
-                    path=call.path,
-                    query=str(httpx.QueryParams(call.params or {})),
-                    request_body=call.body,
-                    status=status,
-                    response_body=json_or_text(response),
-                    seconds=elapsed,
-                    started=wall,
-                )
-            )
+        if exchange is not None:
+            exchange.status = status
+            exchange.response_body = json_or_text(response)
+            exchange.seconds = elapsed

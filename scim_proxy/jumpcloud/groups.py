@@ -15,12 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from scim_proxy.errors import Conflict, InvalidValue, NotFound, ProxyError, Throttled, UpstreamUnavailable
+from scim_proxy.errors import (
+    CallBudgetExhausted,
+    Conflict,
+    Forbidden,
+    InvalidValue,
+    NotFound,
+    ProxyError,
+    Throttled,
+    Unauthorized,
+    UpstreamUnavailable,
+)
 from scim_proxy.jumpcloud import budget, decode
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.models import Credentials, GroupPage, JcGroup
@@ -30,6 +41,7 @@ PAGE = 100  # the most a v2 list returns per call
 MAX_SCANNED_GROUPS = 5000  # a name or externalId scan reads at most this many groups (50 calls)
 MAX_MEMBERS = 100_000  # a member list is read up to this many members (1,000 calls)
 _BASE = "/api/v2/usergroups"
+_ENDS_FAN_OUT = (Unauthorized, Forbidden, CallBudgetExhausted)
 
 
 @attrs.frozen
@@ -176,23 +188,41 @@ class JumpCloudGroups:
     async def change_members(
         self, group_id: str, *, add: Iterable[str], remove: Iterable[str], auth: Credentials
     ) -> dict[str, ProxyError]:
-        """Apply every change, a few at a time; return the user ids that failed, with why."""
-        gate = asyncio.Semaphore(self._concurrency)
+        """Apply every change with a few workers; return the user ids that failed, with why.
 
-        async def one(user_id: str, adding: bool) -> tuple[str, ProxyError | None]:
-            async with gate:
+        A few worker tasks pull from one iterator, so a long list costs a few tasks, not one
+        per member. A rejection of the key or the role (401, 403), or the request's call
+        budget running out, stops the workers (calls already in flight finish) and is raised:
+        the other members would only meet the same answer.
+        """
+        jobs = itertools.chain(((uid, False) for uid in remove), ((uid, True) for uid in add))
+        failures: dict[str, ProxyError] = {}
+        stopped: list[ProxyError] = []
+
+        async def worker() -> None:
+            for user_id, adding in jobs:  # shared: each change is taken by exactly one worker
+                if stopped:
+                    return
                 try:
                     if adding:
                         await self.add_member(group_id, user_id, auth=auth)
                     else:
                         await self.remove_member(group_id, user_id, auth=auth)
+                except _ENDS_FAN_OUT as exc:
+                    stopped.append(exc)
+                    return
                 except ProxyError as exc:
-                    return user_id, exc
-                return user_id, None
+                    failures[user_id] = exc
 
-        jobs = [one(uid, False) for uid in remove] + [one(uid, True) for uid in add]
-        results = await asyncio.gather(*jobs)
-        return {uid: exc for uid, exc in results if exc is not None}
+        try:
+            async with asyncio.TaskGroup() as workers:
+                for _ in range(max(1, self._concurrency)):
+                    workers.create_task(worker())
+        except BaseExceptionGroup as group:  # an unexpected error: raise it as gather() would
+            raise group.exceptions[0] from None
+        if stopped:
+            raise stopped[0]
+        return failures
 
     async def _change(self, group_id: str, op: str, user_id: str, auth: Credentials) -> None:
         await self._client.request(

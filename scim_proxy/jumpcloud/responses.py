@@ -16,11 +16,11 @@ from scim_proxy.errors import (
     NotFound,
     ProxyError,
     Throttled,
-    Unauthorized,
     UpstreamBusy,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from scim_proxy.jumpcloud.verdicts import rejected_key_error
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 REFUSED = 429  # JumpCloud throttled the call before doing anything: even a create may be sent again
@@ -60,10 +60,7 @@ def check(response: httpx.Response, operation: str, *, conflict_by_text: bool = 
         return response
     message = jumpcloud_message(response)
     if status == 401:
-        raise Unauthorized(
-            "JumpCloud rejected the API key (the Secret Token): check that it is a current "
-            "JumpCloud admin API key, and for multi-tenant admins the org id"
-        )
+        raise rejected_key_error()
     if status == 403:
         raise Forbidden(f"JumpCloud refused {operation} for this API key: the admin's role may not allow it")
     if status == 404:

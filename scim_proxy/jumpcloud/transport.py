@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 
-from scim_proxy.jumpcloud.budget import KeyLimiter
+from scim_proxy.jumpcloud.budget import CallLimiter, KeyLimiter
 from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
+from scim_proxy.jumpcloud.verdicts import KeyVerdicts
 from scim_proxy.settings import Settings
 
 
@@ -45,7 +46,10 @@ def make_jumpcloud_client(
     (httpcore) at concurrency 10-50 for half the CPU per request (`make bench`); "httpx" is
     httpx's own. An injected `transport` (tests: respx behind httpx.MockTransport) always wins.
     """
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+    # The pool holds as many connections as CallLimiter lets calls be in flight: no call waits
+    # for a connection that a slot-holding call of another key keeps.
+    pool = max(1, settings.max_calls_in_flight)
+    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=min(50, pool))
     kind = upstream_client or settings.upstream_client
     if transport is None:
         if kind == "aiohttp":
@@ -68,9 +72,15 @@ def make_jumpcloud_client(
         wait_max=settings.retry_backoff_max,
         retry_after_cap=settings.retry_after_cap,
     )
-    limiter = KeyLimiter(settings.max_upstream_concurrency, settings.max_queued)
     return JumpCloudClient(
-        http, retry=retry, limiter=limiter, upstream_timeout=settings.upstream_timeout, on_call=on_call
+        http,
+        retry=retry,
+        limiter=KeyLimiter(settings.max_upstream_concurrency, settings.max_queued),
+        calls=CallLimiter(pool, settings.unverified_calls_in_flight, settings.max_queued),
+        verdicts=KeyVerdicts(ttl=settings.rejected_key_ttl, max_entries=settings.auth_table_size),
+        max_calls_per_request=settings.max_calls_per_request,
+        upstream_timeout=settings.upstream_timeout,
+        on_call=on_call,
     )
 
 

@@ -4,7 +4,8 @@
   object;
 - members added and removed by `value` arrays (several per op), or removed by a
   `members[value eq "id"]` path without a value (aadOptscim062020);
-- `replace members` sets the whole list; `remove members` without a filter empties it.
+- `replace members` sets the whole list; `remove members` without a filter empties it;
+- at most `max_members` member entries in all operations together (TooManyMembers above).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import Any
 import attrs
 
 from scim_proxy.errors import InvalidPath, InvalidValue, NoTarget
-from scim_proxy.scim.groups import canonical_path, display_name_of, external_id_of, member_ids, user_id_of
+from scim_proxy.scim.groups import (
+    MAX_MEMBERS,
+    canonical_path,
+    check_member_count,
+    display_name_of,
+    external_id_of,
+    member_ids,
+    user_id_of,
+)
 from scim_proxy.scim.models import shown_paths
 from scim_proxy.scim.patch import (  # the PatchOp envelope is the same for Users and Groups
     patch_operation,
@@ -45,12 +54,19 @@ class GroupPatch:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, max_members: int) -> None:
+        self.max_members = max_members  # member entries all operations together may name
+        self.member_entries = 0
         self.fields: dict[str, Any] = {}
         self.add: dict[str, None] = {}
         self.remove: dict[str, None] = {}
         self.replace: dict[str, None] | None = None
         self.ignored: list[str] = []
+
+    def count_members(self, count: int) -> None:
+        """Charge `count` member entries to this request; TooManyMembers once they exceed the limit."""
+        check_member_count(self.member_entries + count, limit=self.max_members)
+        self.member_entries += count
 
     def members(self, op: str, ids: tuple[str, ...]) -> None:
         if op == "replace":
@@ -81,7 +97,10 @@ class _Builder:
             if op == "remove" and value is None:
                 self.members("replace", ())  # RFC 7644 3.5.2.2: no filter, no value: all members go
             else:
-                self.members(op, member_ids(value if value is not None else [], where=path))
+                listed = value if value is not None else []
+                ids = member_ids(listed, where=path, limit=self.max_members, already=self.member_entries)
+                self.count_members(len(listed) if isinstance(listed, list) else 1)
+                self.members(op, ids)
         else:
             self.ignored.append(path)
 
@@ -91,9 +110,9 @@ class _Builder:
         return GroupPatch(members=plan, ignored=tuple(self.ignored), **self.fields)
 
 
-def parse_group_patch(body: Any) -> GroupPatch:
+def parse_group_patch(body: Any, *, max_members: int = MAX_MEMBERS) -> GroupPatch:
     """Every change a group PatchOp asks for; paths we do not keep are listed as ignored."""
-    builder = _Builder()
+    builder = _Builder(max_members)
     for index, operation in enumerate(patch_operations(body)):
         op, path, value, has_value = patch_operation(operation, index)
         if path is None:
@@ -113,6 +132,7 @@ def parse_group_patch(body: Any) -> GroupPatch:
                 raise InvalidPath(f'Operations[{index}]: only members[value eq "<id>"] filters are supported')
             if op != "remove":
                 raise InvalidPath(f"Operations[{index}]: '{path}' can only be removed; add members by value")
+            builder.count_members(1)
             builder.members("remove", (user_id_of(member_id, where=path),))
         elif op != "remove" and not has_value:
             raise InvalidValue(f"Operations[{index}]: {op} of '{path}' needs a value")

@@ -1,7 +1,8 @@
 """Pure: SCIM Group bodies and /Groups filters, parsed and validated (no JumpCloud knowledge).
 
 - `displayName` is required; `members` are user ids (24 hexadecimal characters, any case,
-  used lower-case; anything else is invalidValue before any upstream call);
+  used lower-case; anything else is invalidValue before any upstream call), at most
+  `max_members` of them per request (each becomes a JumpCloud call), counted before any is read;
 - keys match case-insensitively, with or without the core Group schema URN;
 - group PATCH lives in group_patch.py; the JumpCloud side lives in translate/groups.py.
 """
@@ -13,12 +14,13 @@ from typing import Any
 
 import attrs
 
-from scim_proxy.errors import InvalidValue
+from scim_proxy.errors import InvalidValue, TooManyMembers
 from scim_proxy.ids import object_id
 from scim_proxy.scim.schema import CORE_GROUP
 
 _GROUP_PREFIX = CORE_GROUP.lower() + ":"
 MAX_EXTERNAL_ID = 256
+MAX_MEMBERS = 1000  # the default of the max_group_members setting
 
 
 @attrs.frozen(kw_only=True)
@@ -30,7 +32,7 @@ class GroupInput:
     members: tuple[str, ...] | None = None
 
 
-def parse_group(body: Any) -> GroupInput:
+def parse_group(body: Any, *, max_members: int = MAX_MEMBERS) -> GroupInput:
     """The attributes we keep from a POST or PUT body; keys match case-insensitively."""
     if not isinstance(body, Mapping):
         raise InvalidValue("A Group must be a JSON object")
@@ -39,18 +41,32 @@ def parse_group(body: Any) -> GroupInput:
     return GroupInput(
         display_name=display_name_of(folded.get("displayname")),
         external_id=external_id_of(folded.get("externalid")),
-        members=None if members is None else member_ids(members, where="members"),
+        members=None if members is None else member_ids(members, where="members", limit=max_members),
     )
 
 
-def member_ids(value: Any, *, where: str) -> tuple[str, ...]:
-    """User ids from a members value (a list of {"value": id}, one such object, or bare ids), deduplicated."""
+def member_ids(value: Any, *, where: str, limit: int, already: int = 0) -> tuple[str, ...]:
+    """User ids from a members value (a list of {"value": id}, one such object, or bare ids), deduplicated.
+
+    More than `limit` entries, counting `already` named by the same request, is TooManyMembers,
+    decided by the list's length before any entry is read.
+    """
     items = value if isinstance(value, list) else [value]
+    check_member_count(already + len(items), limit=limit)
     ids: dict[str, None] = {}
     for item in items:
         raw = {str(k).lower(): v for k, v in item.items()}.get("value") if isinstance(item, Mapping) else item
         ids[user_id_of(raw, where=where)] = None
     return tuple(ids)
+
+
+def check_member_count(count: int, *, limit: int) -> None:
+    """TooManyMembers when one request names more than `limit` members."""
+    if count > limit:
+        raise TooManyMembers(
+            f"This request names {count} members; at most {limit} are accepted per request "
+            "(SCIM_PROXY_MAX_GROUP_MEMBERS): send the changes in several requests"
+        )
 
 
 def user_id_of(raw: Any, *, where: str) -> str:

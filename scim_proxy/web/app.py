@@ -21,6 +21,7 @@ from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
 from scim_proxy.web import discovery, groups, groups_disabled, search, users
+from scim_proxy.web.auth_guard import AuthGuardMiddleware, FailedAuthBudget
 from scim_proxy.web.drain import drain_on_sigterm
 from scim_proxy.web.metrics import Metrics
 from scim_proxy.web.middleware import (
@@ -113,6 +114,9 @@ def create_app(
     """
     settings = settings or Settings()
     metrics = Metrics()
+    failures = FailedAuthBudget(
+        limit=settings.auth_failures_per_ip, window=settings.auth_failure_window, max_clients=settings.auth_table_size
+    )
     tracing = tracing or start_tracing(settings)
     call_observers = [metrics.upstream_call, *([tracing.upstream_call] if tracing else [])]
 
@@ -168,6 +172,9 @@ def create_app(
                 record=bool(settings.record_path),
             ),
             Middleware(UpstreamClientGate),
+            # After the gate (it reads the client's KeyVerdicts), before the recorder: a request
+            # refused here never reached a handler, let alone JumpCloud.
+            Middleware(AuthGuardMiddleware, failures=failures, on_rejection=metrics.auth_rejected),
             # `serve --record`: inside RequestContextMiddleware, so it shares that request's
             # UpstreamStats (and its recorded JumpCloud exchanges) and request id.
             *(
@@ -203,6 +210,7 @@ def create_app(
         for observer in call_observers:
             jumpcloud.add_call_observer(observer)
     app.state.metrics = metrics
+    metrics.watch_auth(lambda: app.state.jumpcloud, lambda: len(failures))
     return app
 
 

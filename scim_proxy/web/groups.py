@@ -73,7 +73,7 @@ async def group_listing(
 async def create_group(request: Request) -> Response:
     """POST /Groups: 201 + Location; a displayName already taken is 409 uniqueness."""
     auth = credentials_from(request)
-    wanted = parse_group(await read_json(request))
+    wanted = parse_group(await read_json(request), max_members=settings_from(request).max_group_members)
     view = await provision.create_group(jumpcloud_groups_from(request), wanted, auth=auth)
     resource = to_scim_group(view.group, view.members, base=scim_base(request))
     return ScimResponse(resource, status_code=201, headers={"Location": resource["meta"]["location"]})
@@ -94,7 +94,7 @@ async def replace_group(request: Request) -> Response:
     group_id = resource_id(request, "Group")
     auth = credentials_from(request)
     params = list_params(dict(request.query_params))  # a bad parameter is refused before any call
-    wanted = parse_group(await read_json(request))
+    wanted = parse_group(await read_json(request), max_members=settings_from(request).max_group_members)
     view = await provision.replace_group(jumpcloud_groups_from(request), group_id, wanted, auth=auth)
     return ScimResponse(_render(view, scim_base(request), params))
 
@@ -104,7 +104,7 @@ async def patch_group(request: Request) -> Response:
     group_id = resource_id(request, "Group")
     auth = credentials_from(request)
     params = list_params(dict(request.query_params))  # a bad parameter is refused before any call
-    patch = parse_group_patch(await read_json(request))
+    patch = parse_group_patch(await read_json(request), max_members=settings_from(request).max_group_members)
     if patch.ignored:
         log.info("attributes_ignored", paths=list(patch.ignored)[:20], resource="Group")
     jc = jumpcloud_groups_from(request)

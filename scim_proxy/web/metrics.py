@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import (
@@ -16,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from scim_proxy.ids import is_object_id
+from scim_proxy.jumpcloud.client import JumpCloudClient
 
+AUTH_REJECTION_REASONS = ("negative_cache", "ip_budget", "jumpcloud")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0)
 
 
@@ -56,6 +59,48 @@ class Metrics:
         )
         self.retries = Counter("jumpcloud_retries_total", "JumpCloud calls retried", registry=self.registry)
         self.throttles = Counter("jumpcloud_throttled_total", "JumpCloud 429 answers", registry=self.registry)
+        self.auth_rejections = Counter(
+            "scim_auth_rejections_total",
+            "SCIM requests refused for their API key: negative_cache (JumpCloud rejected it moments ago), "
+            "ip_budget (429: the address ran out of failed keys), jumpcloud (a 401 from JumpCloud)",
+            ["reason"],
+            registry=self.registry,
+        )
+        for reason in AUTH_REJECTION_REASONS:
+            self.auth_rejections.labels(reason)  # every series exists from the start, for rate() in alerts
+        self.calls_in_flight = Gauge(
+            "jumpcloud_calls_in_flight", "JumpCloud calls in flight, all API keys", registry=self.registry
+        )
+        self.unverified_calls_in_flight = Gauge(
+            "jumpcloud_unverified_calls_in_flight",
+            "JumpCloud calls in flight with API keys JumpCloud has not accepted yet",
+            registry=self.registry,
+        )
+        self.auth_table_entries = Gauge(
+            "scim_auth_table_entries",
+            "Entries in the bounded failed-auth tables: rejected_keys, accepted_keys, client_addresses",
+            ["table"],
+            registry=self.registry,
+        )
+
+    def watch_auth(self, client: Callable[[], JumpCloudClient | None], addresses: Callable[[], int]) -> None:
+        """Read the in-flight calls and the table sizes when scraped (nothing to do per request)."""
+
+        def read(pick: Callable[[JumpCloudClient], int]) -> Callable[[], float]:
+            def value() -> float:
+                current = client()
+                return float(pick(current)) if current is not None else 0.0
+
+            return value
+
+        self.calls_in_flight.set_function(read(lambda c: c.calls.in_flight))
+        self.unverified_calls_in_flight.set_function(read(lambda c: c.calls.unverified_in_flight))
+        self.auth_table_entries.labels("rejected_keys").set_function(read(lambda c: c.verdicts.sizes()[0]))
+        self.auth_table_entries.labels("accepted_keys").set_function(read(lambda c: c.verdicts.sizes()[1]))
+        self.auth_table_entries.labels("client_addresses").set_function(lambda: float(addresses()))
+
+    def auth_rejected(self, reason: str) -> None:
+        self.auth_rejections.labels(reason).inc()
 
     def request_started(self) -> None:
         self.in_flight.inc()

@@ -29,13 +29,9 @@ from scim_proxy.web.app import create_app
 from ..helpers import AUTH, JC_URL, USER_ID, jc_user
 from .promql import Matcher, parse
 
-# Added by the failed-auth defence (issue 11), which lands in parallel: the dashboard and the
-# alerts use them already. Once the app exports them, test_pending_metrics_match_the_app checks
-# the labels below against the real ones; then delete them from this list.
-PENDING_EXPORTS: Mapping[str, frozenset[str]] = {
-    "scim_auth_rejections_total": frozenset({"reason"}),
-    "jumpcloud_calls_in_flight": frozenset(),
-}
+# Metrics a parallel branch adds that the dashboard and alerts may use before it lands; empty
+# when none is in flight (the failed-auth defence of issue 11 exports its own now).
+PENDING_EXPORTS: Mapping[str, frozenset[str]] = {}
 AUTH_REJECTION_REASONS = frozenset({"negative_cache", "ip_budget", "jumpcloud"})
 
 # Labels Prometheus adds when it scrapes (job, instance) and the ServiceMonitor's Kubernetes
