@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +19,15 @@ from devtools.servers import serve_in_thread
 from scim_proxy.logs import configure_logging
 from scim_proxy.settings import Settings
 from scim_proxy.web.app import create_app
+
+MAPPING_FILE = Path(__file__).with_name("demo_mapping.toml")
+BADGE = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User"  # the mapping file's extension
+
+
+def demo_settings(jumpcloud_url: str, **more: Any) -> Settings:
+    """The proxy's settings in the demo: its mapping file adds one custom extension attribute."""
+    return Settings(jumpcloud_url=jumpcloud_url, mapping_file=str(MAPPING_FILE), **more)
+
 
 DIRECTORY = (
     DirectoryUser(
@@ -128,6 +138,17 @@ async def play(scim_url: str, emulator: EmulatorState, write: Callable[[str], ob
             lambda: _all(default.set_manager(ids[n], ids["ada.lovelace"]) for n in ("alan.turing", "grace.hopper")),
         )
         ok.append(all(r.json()[ENT]["manager"]["value"] == ids["ada.lovelace"] for r in managed))
+        extras = {
+            'phoneNumbers[type eq "work"].value': "+44 20 7946 0018",
+            'addresses[type eq "work"].locality': "London",
+            'addresses[type eq "work"].country': "GB",
+            f"{BADGE}:badgeNumber": "1815",
+        }
+        added = await say.step(
+            "A phone, an office address and a badge number (custom extension, demo_mapping.toml) for ada.lovelace",
+            lambda: _one(flag.update(ids["ada.lovelace"], extras)),
+        )
+        ok.append(added[0].json().get(BADGE) == {"badgeNumber": "1815"})
         disabled = await say.step(
             'Disable edsger.dijkstra: Replace active "False"',
             lambda: _one(default.set_active(ids["edsger.dijkstra"], False)),
@@ -146,6 +167,8 @@ async def play(scim_url: str, emulator: EmulatorState, write: Callable[[str], ob
         ok.append(await _play_groups(default, flag, say, ids))
     write("\nJumpCloud users now:")
     write(users_table(emulator.users()))
+    write("\nJumpCloud's arrays of ada.lovelace (phones, addresses, custom attributes):")
+    write(arrays_of(emulator.users(), "ada.lovelace"))
     write("\nJumpCloud user groups now:")
     write(groups_table(emulator))
     return all(ok)
@@ -196,6 +219,14 @@ def users_table(users: list[dict[str, Any]]) -> str:
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
 
 
+def arrays_of(users: list[dict[str, Any]], username: str) -> str:
+    (user,) = [u for u in users if u["username"] == username]
+    phones = ", ".join(f"{p['type']} {p['number']}" for p in user["phoneNumbers"])
+    addresses = ", ".join(f"{a['type']}: {a['locality']} {a['country']}" for a in user["addresses"])
+    custom = ", ".join(f"{a['name']}={a['value']}" for a in user["attributes"])
+    return f"phoneNumbers: {phones}\naddresses:    {addresses}\nattributes:   {custom}"
+
+
 def groups_table(emulator: EmulatorState) -> str:
     names = {u["_id"]: u["username"] for u in emulator.users()}
     lines = []
@@ -209,7 +240,7 @@ def main() -> int:
     configure_logging("console", "warning")  # the narration is the output; warnings still show
     emulator_app = create_emulator_app(EmulatorConfig())
     emulator: EmulatorState = emulator_app.state.emulator
-    with serve_in_thread(emulator_app) as jc_url, serve_in_thread(create_app(Settings(jumpcloud_url=jc_url))) as url:
+    with serve_in_thread(emulator_app) as jc_url, serve_in_thread(create_app(demo_settings(jc_url))) as url:
         print(f"JumpCloud emulator: {jc_url}\nscim-proxy:         {url}/scim/v2\n")
         ok = asyncio.run(play(f"{url}/scim/v2", emulator))
     print("\nBoth servers stopped. " + ("Every answer was what Entra expects." if ok else "SOME ANSWERS WERE WRONG."))

@@ -12,6 +12,7 @@ import attrs
 import httpx
 import pytest
 
+from devtools.demo import demo_settings
 from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, create_emulator_app
 from devtools.servers import serve_in_thread
 from scim_proxy.__main__ import main
@@ -37,7 +38,8 @@ async def test_cassette_replays(replay: Replayer, name: str) -> None:
     path = CASSETTES / f"{name}.jsonl"
     entries = replayable(load(path))  # a re-recorded cassette may hold metadata lines (no token, 401)
 
-    result = await replay(path)
+    # The demo ran with its mapping file (a custom extension attribute): a replay needs the same table.
+    result = await replay(path, settings=demo_settings(EMULATOR) if name == "demo" else None)
 
     assert (len(entries), sum(len(e["upstream"]) for e in entries)) == (
         result.requests,
@@ -64,9 +66,10 @@ async def test_make_demo_recording_replays(tmp_path: Path) -> None:
     """`make demo`'s cycle, recorded over loopback sockets, replays cleanly in-process."""
     path = await asyncio.to_thread(record_demo, tmp_path)  # record_demo runs its own event loop
 
-    result = await replay(path)
+    result = await replay(path, settings=demo_settings(EMULATOR))
 
-    assert (17, 21) == (result.requests, result.upstream_calls)  # groups cost 2 + 3 + 1; the re-enable reads first
+    # groups cost 2 + 3 + 1; the re-enable and the arrays (phone, address, custom attribute) read first
+    assert (18, 23) == (result.requests, result.upstream_calls)
 
 
 async def test_changed_mapping_fails_with_side_by_side_diff(monkeypatch: pytest.MonkeyPatch) -> None:

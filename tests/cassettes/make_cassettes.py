@@ -23,7 +23,7 @@ from pathlib import Path
 import attrs
 import httpx
 
-from devtools.demo import play
+from devtools.demo import demo_settings, play
 from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, EmulatorState, create_emulator_app
 from devtools.entra_sim import ENT, EntraClient
 from devtools.servers import serve_in_thread
@@ -183,7 +183,7 @@ def loopback_stack(path: Path) -> Iterator[tuple[str, EmulatorState]]:
     emulator_app = create_emulator_app(EmulatorConfig(clock=fixed_clock()))
     with (
         serve_in_thread(emulator_app) as jc_url,
-        serve_in_thread(create_app(Settings(jumpcloud_url=jc_url, record_path=str(path)))) as url,
+        serve_in_thread(create_app(demo_settings(jc_url, record_path=str(path)))) as url,
     ):
         yield f"{url}/scim/v2", emulator_app.state.emulator
 

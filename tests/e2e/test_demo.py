@@ -15,3 +15,4 @@ def test_demo_plays_the_cycle_and_stops(capsys: pytest.CaptureFixture[str]) -> N
     assert "Every answer was what Entra expects." in out
     assert "alan.turing      alan.turing@contoso.com" in out
     assert "barbara.liskov" not in out.split("JumpCloud users now:")[1]
+    assert "phoneNumbers: work +44 20 7946 0018\naddresses:    work: London GB\nattributes:   badgeNumber=1815" in out
