@@ -42,12 +42,15 @@ def test_wheel_holds_the_product_only(wheel: Path) -> None:
 
 
 def test_testing_helpers_import_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:
-    """`pip install scim-proxy[testing]` is enough for `import scim_proxy.testing` (the replay fixture)."""
+    """`pip install scim-proxy[testing]` is enough for `import scim_proxy.testing` (the replay fixture):
+    installed from the lock with only the `testing` extra (no dev tools), then the wheel itself."""
     venv = tmp_path / "venv"
-    subprocess.run([_uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True, timeout=120)
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
+    sync = [_uv(), "sync", "-q", "--locked", "--offline", "--no-dev", "--no-install-project", "--extra", "testing"]
+    subprocess.run([*sync, "--python", sys.executable], cwd=ROOT, env=env, check=True, timeout=300)
     python = venv / "bin" / "python"
-    install = [_uv(), "pip", "install", "-q", "--offline", "--python", str(python), f"{wheel}[testing]"]
-    subprocess.run(install, check=True, timeout=300)
+    install = [_uv(), "pip", "install", "-q", "--offline", "--no-deps", "--python", str(python), str(wheel)]
+    subprocess.run(install, check=True, timeout=120)
     probe = "import scim_proxy.testing as t; print(callable(t.replay), t.__file__)"
     result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, timeout=60, cwd=tmp_path)
 
