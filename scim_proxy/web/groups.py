@@ -13,7 +13,6 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 
-from scim_proxy.errors import InvalidSyntax
 from scim_proxy.provision import groups as provision
 from scim_proxy.provision.groups import GroupView
 from scim_proxy.scim.group_patch import parse_group_patch
@@ -28,6 +27,7 @@ from scim_proxy.web.requests import (
     read_json,
     resource_id,
     scim_base,
+    search_request,
     settings_from,
 )
 from scim_proxy.web.responses import ScimResponse, list_response
@@ -42,10 +42,7 @@ async def list_groups(request: Request) -> Response:
 
 async def search_groups(request: Request) -> Response:
     """POST /Groups/.search: the same as GET /Groups, with the parameters in a SearchRequest body."""
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise InvalidSyntax("A SearchRequest must be a JSON object")
-    return await _list(request, list_params(body))
+    return await _list(request, await search_request(request))
 
 
 async def _list(request: Request, params: ListParams) -> Response:

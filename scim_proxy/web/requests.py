@@ -13,6 +13,7 @@ from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.groups import JumpCloudGroups
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.users import JumpCloudUsers
+from scim_proxy.scim.listing import ListParams, list_params
 from scim_proxy.settings import Settings
 from scim_proxy.translate.users import UserMapping
 
@@ -147,3 +148,11 @@ def is_host(value: str) -> bool:
 
 def _is_port(text: str) -> bool:
     return 0 < len(text) <= 5 and text.isascii() and text.isdigit()
+
+
+async def search_request(request: Request) -> ListParams:
+    """The parameters of a SearchRequest body (POST .../.search), read like a query string's."""
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise InvalidSyntax("A SearchRequest must be a JSON object")
+    return list_params(body)

@@ -18,13 +18,13 @@ import attrs
 from starlette.requests import Request
 from starlette.responses import Response
 
-from scim_proxy.errors import InvalidFilter, InvalidSyntax, InvalidValue
+from scim_proxy.errors import InvalidFilter, InvalidValue
 from scim_proxy.scim.filter_schema import FilterAttributes, group_filter_attributes, unknown_paths
 from scim_proxy.scim.filter_syntax import parse
-from scim_proxy.scim.listing import ListParams, list_params
+from scim_proxy.scim.listing import ListParams
 from scim_proxy.translate.search_rules import user_tables
 from scim_proxy.web.groups import group_listing
-from scim_proxy.web.requests import read_json, settings_from, user_mapping_from
+from scim_proxy.web.requests import search_request, settings_from, user_mapping_from
 from scim_proxy.web.responses import list_response
 from scim_proxy.web.users import user_listing
 
@@ -37,10 +37,7 @@ class Listing(Protocol):
 
 async def search_all(request: Request) -> Response:
     """POST /.search: users, then groups, each matching the SearchRequest's filter."""
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise InvalidSyntax("A SearchRequest must be a JSON object")
-    params = list_params(body)
+    params = await search_request(request)
     if params.sort_by is not None:
         raise InvalidValue("sortBy is not supported across resource types; use /Users/.search or /Groups/.search")
     types: list[tuple[Listing, FilterAttributes]] = [(user_listing, user_tables(user_mapping_from(request)).attributes)]

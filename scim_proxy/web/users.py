@@ -8,7 +8,6 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 
-from scim_proxy.errors import InvalidSyntax
 from scim_proxy.jumpcloud import budget
 from scim_proxy.provision import users as provision
 from scim_proxy.provision.user_creates import create_user as create
@@ -24,6 +23,7 @@ from scim_proxy.web.requests import (
     read_json,
     resource_id,
     scim_base,
+    search_request,
     settings_from,
     user_mapping_from,
 )
@@ -39,10 +39,7 @@ async def list_users(request: Request) -> Response:
 
 async def search_users(request: Request) -> Response:
     """POST /Users/.search: the same as GET /Users, with the parameters in a SearchRequest body."""
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise InvalidSyntax("A SearchRequest must be a JSON object")
-    return await _list(request, list_params(body))
+    return await _list(request, await search_request(request))
 
 
 async def _list(request: Request, params: ListParams) -> Response:
