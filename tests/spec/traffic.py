@@ -120,6 +120,10 @@ async def entra_lifecycle(scim: httpx.AsyncClient) -> None:
     _ok(await default.get(alice_id))
     _ok(await default.update(alice_id, {"title": "Lead", f"{ENT}:department": "Platform", "name.familyName": "Doe"}))
     _ok(await flag.update(alice_id, {'emails[type eq "work"].value': "alice@contoso.com"}))
+    # Arrays (issue 15): JumpCloud's items as the proxy merges and sends them back, ids dropped.
+    arrays = {'phoneNumbers[type eq "work"].value': "+47 1", 'addresses[type eq "work"].locality': "Oslo"}
+    _ok(await flag.update(alice_id, arrays))
+    _ok(await default.update(alice_id, {'phoneNumbers[type eq "fax"].value': "+47 2"}))
     _ok(await default.set_manager(alice_id, bob_id))
     removals = [{"op": "Remove", "path": "title"}, {"op": "Remove", "path": f"{ENT}:manager"}]
     _ok(await default.patch(alice_id, removals), 200, 204)
