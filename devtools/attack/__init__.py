@@ -8,7 +8,7 @@ attack, what the proxy answered, the JumpCloud calls it caused (from the proxy's
 the probe's excluded), the probe's latency meanwhile, the proxy's peak memory and a verdict.
 
 Most attacks share one proxy and repeat for two seconds so that the probe sees them. Those
-whose point is state the proxy keeps (the failed-auth defence, items 2 and 4) declare a
+whose point is state the proxy keeps (the rows of items 2 and 4 that reach JumpCloud) declare a
 `Stack`: a proxy and emulator of their own, started fresh, maybe a slow JumpCloud, run once,
 with a working tenant's search as the probe (auth_attacks.py says why). Attacks live in
 `registry.ATTACKS`; add one with `@attack(...)` in a module listed in `ATTACK_MODULES`.

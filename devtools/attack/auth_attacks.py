@@ -1,19 +1,19 @@
 """Attacks 2 and 4: wrong keys by the thousand, and group fan-out with a wrong key.
 
-Each runs once, on a proxy and an emulator of its own (`Stack`), with a working tenant as the
-probe. The failed-auth defence keeps state by design: keys JumpCloud rejected (60 s) and, per
-client address, the keys JumpCloud rejected (10 per 60 s). On the shared proxy, the 2,000
-random tokens from 127.0.0.1 would leave the next rows' wrong keys answered 429 by the address
-budget (the "one wrong token x500" row would never show that 500 parallel uses cost one call,
-and the shared rows' own bad tokens would meet 429 instead of what they test). Faking a
-different address per row (X-Forwarded-For from the runner) would hide the same thing the
-other way round: an attacker on the internet cannot pick its address, so only the botnet row,
-which models many addresses, has its proxy trust X-Forwarded-For from the runner (standing for
-a reverse proxy that passes on each client's address).
+Those that reach JumpCloud run once each, on a proxy and an emulator of their own (`Stack`),
+with a working tenant as the probe. The failed-auth defence keeps state by design: keys
+JumpCloud rejected (60 s) and, per client address, the keys JumpCloud rejected (10 per 60 s).
+On the shared proxy, the 2,000 random tokens from 127.0.0.1 would leave the next rows' wrong
+keys answered 429 by the address budget (the "one wrong token x500" row would never show that
+500 parallel uses cost one call, and the shared rows' own bad tokens would meet 429 instead of
+what they test). Faking a different address per row (X-Forwarded-For from the runner) would
+hide the same thing the other way round: an attacker on the internet cannot pick its address,
+so only the botnet row, which models many addresses, has its proxy trust X-Forwarded-For from
+the runner (standing for a reverse proxy that passes on each client's address).
 
-One row runs on the shared proxy, repeated: a lone 1 MiB PATCH over the member cap, which is
-refused before any JumpCloud call and so leaves no state; it shows what one such request, not
-a flood of them, costs the other clients.
+The PATCHes over the member cap run on the shared proxy, repeated: they are refused before any
+JumpCloud call, so they leave no state, and repeating them gives the probe time to see what
+three at once, and one alone, cost the other clients.
 
 The sizes are the issue's; tests/security/test_auth_attacks.py runs the same functions small.
 """
@@ -105,7 +105,7 @@ def group_patch_body(members: int) -> bytes:
 
 @attack(2, "1 group PATCH x1,000 member ids, wrong key", stack=Stack(), max_calls=1, members=1_000, parallel=1)
 @attack(2, "1 group PATCH x25,641 member ids (1 MiB), wrong key, one at a time", max_calls=0, parallel=1)
-@attack(2, "3 group PATCHes x25,641 member ids (1 MiB each), wrong key", stack=Stack(), max_calls=0)
+@attack(2, "3 group PATCHes x25,641 member ids (1 MiB each) at once, wrong key", max_calls=0)
 async def group_fan_out(target: Target, *, members: int = 25_641, parallel: int = 3) -> Outcome:
     """`parallel` PATCHes at once, each adding `members` random ids to the group, with one wrong key:
     over the member cap 400 before any call; within it, the first 401 stops the fan-out."""
