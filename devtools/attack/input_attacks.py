@@ -112,11 +112,18 @@ async def non_finite(target: Target) -> Outcome:
     return _all(codes, 400)
 
 
-@attack(11, 'emails[value eq "x"].value eq "admin@..." filter')
+@attack(11, 'emails[value eq "x"].value eq "admin@..." filter', max_calls=1)
 async def inner_value_filter(target: Target) -> Outcome:
+    """Both conditions must hold (RFC 7644's value filter), so the admin, whose one address is not "x",
+    is not matched although JumpCloud's search for the address finds them; one search, no more."""
+    async with target.jumpcloud() as jumpcloud:  # 400 "already exists" from the second run on
+        await jumpcloud.post("/api/systemusers", json={"username": "attack.admin", "email": "admin@example.com"})
     text = 'emails[value eq "x"].value eq "admin@example.com"'
-    codes = await _many(target, 1, method="GET", url="/scim/v2/Users", params={"filter": text}, headers=target.auth)
-    return _all(codes, 400)
+    async with httpx.AsyncClient(base_url=target.url, timeout=30) as client:
+        resp = await client.get("/scim/v2/Users", params={"filter": text}, headers=target.auth)
+    found = [r.get("userName") for r in resp.json().get("Resources", [])] if resp.status_code == 200 else []
+    answer = f"{resp.status_code}, {len(found)} matched" + (f" ({', '.join(found)})" if found else "")
+    return Outcome(answer, resp.status_code == 200 and not found)
 
 
 @attack(11, "HEAD /Users and /Users/{id}, x20 each")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import collections
+import functools
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,32 +56,56 @@ class Outcome:
 AttackRun = Callable[[Target], Coroutine[Any, Any, Outcome]]
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
+class Stack:
+    """A proxy and an emulator of the attack's own, started fresh for it; the attack runs once.
+
+    For attacks whose point is state the proxy keeps (rejected keys, each address's budget of
+    failed keys): on the shared proxy, one row's spray would decide the next rows' answers. The
+    proxy gets the shared one's flags plus `proxy_args`; every emulator answer waits
+    `jumpcloud_latency` seconds. The probe is a working tenant searching (one JumpCloud call
+    each, not counted against the attack): what these defences protect is its way to JumpCloud.
+    """
+
+    proxy_args: tuple[str, ...] = ()
+    jumpcloud_latency: float = 0.0
+
+
+@attrs.frozen(kw_only=True)
 class Attack:
     item: int  # the attack's number in issue 11
     name: str
     run: AttackRun
+    stack: Stack | None = None  # None: the shared proxy, and the attack repeats until the probe has seen it
+    max_calls: int | None = None  # the most JumpCloud calls one run may cause and still have held
 
 
 ATTACKS: list[Attack] = []
 
 
-def attack(item: int, name: str) -> Callable[[AttackRun], AttackRun]:
-    """Register the decorated coroutine function as an attack (run in registration order)."""
+SizedRun = Callable[..., Coroutine[Any, Any, Outcome]]  # (target, **sizes) -> Outcome
 
-    def register(run: AttackRun) -> AttackRun:
-        ATTACKS.append(Attack(item, name, run))
+
+def attack(
+    item: int, name: str, *, stack: Stack | None = None, max_calls: int | None = None, **sizes: object
+) -> Callable[[SizedRun], SizedRun]:
+    """Register the decorated coroutine function as an attack, called with `sizes` as keyword arguments.
+
+    Decorators stack, so one function can be registered at several sizes (the lowest decorator first).
+    """
+
+    def register(run: SizedRun) -> SizedRun:
+        sized: AttackRun = functools.partial(run, **sizes)
+        ATTACKS.append(Attack(item=item, name=name, run=sized, stack=stack, max_calls=max_calls))
         return run
 
     return register
 
 
-def statuses(codes: list[int]) -> str:
-    """`400 x50` or `401 x2, 500 x1`: how often each status came back."""
-    counts: dict[int, int] = {}
-    for code in codes:
-        counts[code] = counts.get(code, 0) + 1
-    return ", ".join(f"{code} x{count}" for code, count in sorted(counts.items()))
+def statuses(codes: Sequence[int | str]) -> str:
+    """`400 x50` or `401 x2, 500 x1, closed x3`: how often each status (or failure) came back."""
+    counts = collections.Counter(codes)
+    return ", ".join(f"{code} x{counts[code]}" for code in sorted(counts, key=str))
 
 
 def log_size(target: Target) -> int:

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, create_emulator_app
+from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, FaultRule, Faults, create_emulator_app
 from devtools.emulator.wording import WORDINGS
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m devtools.emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
@@ -32,10 +32,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="register",
         help="error bodies as docs/jumpcloud-assumptions.md writes them, or as a second stand-in words them",
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="answer every request this much later: a slow JumpCloud, its 401s included",
+    )
+    return parser
+
+
+def config_from(args: argparse.Namespace) -> EmulatorConfig:
+    """The emulator's configuration from parsed arguments."""
+    faults = Faults(rules=[FaultRule(latency=args.latency)] if args.latency > 0 else [])
     keys = frozenset(args.api_keys or [DEFAULT_API_KEY])
-    app = create_emulator_app(EmulatorConfig(api_keys=keys, default_state=args.default_state, wording=args.wording))
-    print(f"JumpCloud emulator on http://{args.host}:{args.port} (API keys: {len(keys)})", file=sys.stderr)
+    return EmulatorConfig(api_keys=keys, default_state=args.default_state, wording=args.wording, faults=faults)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = config_from(args)
+    app = create_emulator_app(config)
+    print(f"JumpCloud emulator on http://{args.host}:{args.port} (API keys: {len(config.api_keys)})", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
