@@ -4,9 +4,9 @@ Each takes parsed SCIM input and a `UserMapping` and returns SCIM-side values (`
 `UserPage`); the web layer decodes requests and renders answers. JumpCloud calls per
 operation: a filter 1 (search, or one GET for `id eq`; a filter JumpCloud cannot say exactly,
 or a sorted filter, one per 1000 users it may select, see find_users), a page 1, a read 1, a
-create 1 (+1 look-up and a resend per unanswered send; up to 3 look-ups after a 400/409), a
-PATCH 1 (a GET if nothing we keep changes, or first when a value-filtered remove needs the
-current value), a PUT 1, a DELETE 1.
+PATCH 1 (a GET first when it needs what JumpCloud holds: an array, a value-filtered remove,
+a bare `active: true`, suspend mode), a PUT 2 (a GET, then the PUT: arrays are replaced
+whole), a DELETE 1 (suspend mode: 2). Creates are in user_creates.py.
 """
 
 from __future__ import annotations
