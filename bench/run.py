@@ -32,8 +32,10 @@ WAYS: dict[str, tuple[str | None, str, str]] = {
     "direct": (None, "", "jc"),
     "proxy-httpx": ("proxy", "httpx", "scim"),
     "proxy-aiohttp": ("proxy", "aiohttp", "scim"),
+    "proxy-httptools": ("proxy", "httptools", "scim"),
     "fwd-httpx": ("forwarder", "httpx", "jc"),
     "fwd-httpx-aiohttp": ("forwarder", "httpx-aiohttp", "jc"),
+    "fwd-httpx-httptools": ("forwarder", "httpx-httptools", "jc"),
     "fwd-aiohttp": ("forwarder", "aiohttp", "jc"),
 }
 _NEEDS = {"proxy-aiohttp": "httpx_aiohttp", "fwd-httpx-aiohttp": "httpx_aiohttp", "fwd-aiohttp": "aiohttp"}
