@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
-from scim_proxy.logs import configure_logging, redact
+from scim_proxy.logs import configure_logging, redact, utc_timestamp
 from scim_proxy.settings import Settings
 
 from .helpers import API_KEY, AUTH, USER_ID, jc_user
@@ -73,6 +74,20 @@ def test_redaction_processor_masks_secret_and_personal_keys() -> None:
         "status": 200,
     } == redact(False)(None, "info", dict(event))
     assert "a@b.c" == redact(True)(None, "info", dict(event))["email"]
+
+
+@pytest.mark.parametrize("nanos", [1_764_640_000_000_000_000, 1_764_640_000_123_456_789, 1_764_640_059_000_999_999])
+def test_timestamps_read_as_structlogs_iso_utc_stamper_writes_them(nanos: int) -> None:
+    """The cached-second timestamp is the text datetime's ISO form gives (no fraction when it is zero)."""
+    expected = (
+        datetime.datetime.fromtimestamp(nanos // 1000 / 1e6, tz=datetime.timezone.utc)
+        .isoformat()
+        .replace("+00:00", "Z")
+    )
+    stamp = utc_timestamp(lambda: nanos)
+
+    assert expected == stamp(None, "info", {})["timestamp"]
+    assert expected == stamp(None, "info", {})["timestamp"]  # the second call reads the cached second
 
 
 async def test_metrics_count_requests_upstream_calls_and_throttles(client: httpx.AsyncClient, jc: respx.Router) -> None:
