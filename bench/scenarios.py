@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import statistics
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import report, workload
-from .processes import Server
+from .processes import Server, installed_env
 
 if TYPE_CHECKING:
     from .run import Bench
@@ -216,20 +217,37 @@ def soak(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[st
     }
 
 
-def startup(bench: Bench, upstream_url: str) -> dict[str, Any]:
-    """Spawn `python -m scim_proxy serve` (the production CLI) and time /healthz 200, a few times."""
-    times, cpu = [], []
+def startup(bench: Bench, upstream_url: str, *, python: str, install: str) -> dict[str, Any]:
+    """Spawn `python -m scim_proxy serve` (the production CLI) with `python`; time /healthz 200, then /readyz."""
+    times, cpu, ready = [], [], []
+    installed = python != sys.executable  # run outside the checkout, so it imports its own installed package
+    place = {"env": installed_env(), "cwd": bench.tmp} if installed else {}
     for _ in range(bench.args.startup_runs):
         port = bench.free_port()
-        argv = [sys.executable, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", upstream_url]
-        server = Server("startup", argv, f"http://127.0.0.1:{port}/healthz", log=bench.log)
+        argv = [python, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", upstream_url]
+        server = Server("startup", argv, f"http://127.0.0.1:{port}/healthz", log=bench.log, **place)
         times.append(server.started_s)
         cpu.append(server.started_cpu_s)
+        ready.append(server.started_s + _until_ready(f"http://127.0.0.1:{port}/readyz"))
         server.stop()
     return {
+        "install": install,
+        "python": python,
         "runs_s": [round(t, 3) for t in times],
         "median_s": statistics.median(times),
         "max_s": max(times),
         "cpu_runs_s": [round(t, 3) for t in cpu],
         "median_cpu_s": statistics.median(cpu),
+        "ready_runs_s": [round(t, 3) for t in ready],
+        "median_ready_s": statistics.median(ready),
     }
+
+
+def _until_ready(url: str, timeout: float = 30.0) -> float:
+    """Seconds until `url` answers 200 (readiness: the JumpCloud client is built)."""
+    began = time.perf_counter()
+    while httpx.get(url, timeout=1.0).status_code != 200:
+        if time.perf_counter() - began > timeout:
+            raise RuntimeError(f"{url} never answered 200")
+        time.sleep(0.005)
+    return time.perf_counter() - began
