@@ -141,6 +141,9 @@ def open_loop(bench: Bench, up: Upstream, bases: dict[str, str], mix: dict[str, 
 def multitenant(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[str, Any]:
     """One fresh proxy per case (one API key; `--tenants` keys interleaved) at `--tenant-concurrency`.
 
+    Each tenant comes from its own address (loadgen `forwarded`), the one-key case from one too,
+    so both pay the same forwarded-header work.
+
     The cases alternate, `--tenant-rounds` times, in short runs; each pair of back-to-back runs
     gives a ratio (throughput, CPU per request), and the median ratio is the verdict's figure:
     a pair sees the same load from the rest of the machine, where pooled totals would not.
@@ -161,7 +164,7 @@ def multitenant(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> 
                 raws[case].append(
                     bench.drive(
                         way, base, ops, server=server, concurrency=args.tenant_concurrency, warmup=args.warmup,
-                        keys=cases[case],
+                        keys=cases[case], forwarded=True,
                     )
                 )  # fmt: skip
         out: dict[str, Any] = {"tenants": args.tenants, "concurrency": args.tenant_concurrency, "way": way}
@@ -200,7 +203,9 @@ def soak(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[st
         for index in range(chunks + 1):  # chunk 0 warms up; growth is measured after it
             kinds = workload.plan(mix, chunk, seed=args.seed + 2000 + index)
             ops = up.prepare(kinds, seed=args.seed + index, tag=f"k{index}", live_users=args.live_users)
-            bench.drive(way, base, ops, server=server, concurrency=args.soak_concurrency, keys=args.tenants)
+            bench.drive(
+                way, base, ops, server=server, concurrency=args.soak_concurrency, keys=args.tenants, forwarded=True
+            )
             curve.append(server.rss_mb())
     finally:
         server.stop()

@@ -203,3 +203,19 @@ def test_start_up_is_judged_on_the_image_like_install_and_the_checkout_is_shown(
     judged = rows["start-up to /healthz 200, median (image-like install)"]
     assert ("0.30 s (max 0.40; CPU 0.25 s; /readyz 0.32 s)", "PASS") == (judged["measured"], judged["verdict"])
     assert "info" == rows["start-up to /healthz 200, median (this checkout's .venv): not the target"]["verdict"]
+
+
+def test_forwarded_tenants_each_come_from_their_own_address() -> None:
+    """With `forwarded`, each tenant key comes with its own X-Forwarded-For; the one-key case with one address."""
+    spec = {"headers": {"accept": "application/scim+json"}, "form": "scim", "forwarded": True}
+
+    many = loadgen._key_headers({**spec, "keys": 3})
+    one = loadgen._key_headers({**spec, "keys": 0})
+    plain = loadgen._key_headers({**spec, "keys": 2, "forwarded": False})
+
+    assert [("Bearer bench-tenant-00000", "10.0.0.0"), ("Bearer bench-tenant-00002", "10.0.0.2")] == [
+        (h["authorization"], h["x-forwarded-for"]) for h in (many[0], many[2])
+    ]
+    assert [{"accept": "application/scim+json", "x-forwarded-for": "10.0.0.0"}] == one
+    assert all("x-forwarded-for" not in h for h in plain)
+    assert "10.1.2.3" == loadgen.tenant_address(0x010203)
