@@ -328,3 +328,13 @@ async def test_https_is_spoken_to_a_trusted_certificate_and_refused_to_any_other
 
     assert {"tls": True} == resp.json()
     assert [b"GET /secure HTTP/1.1"] == [request.request_line for request in server.received]
+
+
+async def test_a_request_built_without_host_gets_one() -> None:
+    """A request with no Host header (built with a stream) is sent with one, as HTTP/1.1 requires."""
+    async with scripted(answer()) as server, Http11Transport() as transport:
+        bare = httpx.Request("GET", f"{server.url}/bare", stream=httpx.ByteStream(b""))
+        resp = await transport.handle_async_request(bare)
+
+    assert 200 == resp.status_code
+    assert server.url.removeprefix("http://").encode() == server.received[0].header(b"host")

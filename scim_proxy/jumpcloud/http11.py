@@ -164,11 +164,14 @@ class Http11Transport(httpx.AsyncBaseTransport):
         try:
             async with asyncio.timeout_at(deadline):
                 await waiter
-        except TimeoutError as exc:
-            raise httpx.PoolTimeout("Every connection to JumpCloud stayed busy") from exc
-        finally:
-            if waiter in self._waiters:
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                self._wake()  # woken just as it gave up: the turn goes to the next waiter
+            elif waiter in self._waiters:
                 self._waiters.remove(waiter)
+            if isinstance(exc, TimeoutError):
+                raise httpx.PoolTimeout("Every connection to JumpCloud stayed busy") from exc
+            raise
 
     def _wake(self) -> None:
         while self._waiters:
@@ -183,13 +186,17 @@ def _head(request: httpx.Request, body: bytes) -> bytes:
     target = request.url.raw_path
     lines = [request.method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
     fields = [target]
-    chunked = False
+    chunked = host = False
     for name, value in request.headers.raw:
-        if name.lower() == b"transfer-encoding":
+        lowered = name.lower()
+        if lowered == b"transfer-encoding":
             chunked = True  # the body was read whole: it goes with a Content-Length instead
             continue
+        host = host or lowered == b"host"
         lines += (name, b": ", value, b"\r\n")
         fields += (name, value)
+    if not host:  # httpx adds it to requests it builds; HTTP/1.1 requires it of every request
+        lines += (b"Host: ", request.url.netloc, b"\r\n")
     if chunked:
         lines += (b"Content-Length: ", str(len(body)).encode("ascii"), b"\r\n")
     if _CONTROL.search(b"\t".join(fields)) or b" " in target:
