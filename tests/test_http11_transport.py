@@ -14,7 +14,8 @@ import trustme
 
 from scim_proxy.errors import UpstreamTimeout, UpstreamUnavailable
 from scim_proxy.jumpcloud import budget
-from scim_proxy.jumpcloud.http11 import MAX_HEAD_BYTES, Http11Transport
+from scim_proxy.jumpcloud.connection import MAX_HEAD_BYTES
+from scim_proxy.jumpcloud.http11 import Http11Transport
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.jumpcloud.users import JumpCloudUsers

@@ -104,11 +104,7 @@ def test_a_value_json_cannot_hold_is_logged_as_structlog_would() -> None:
 @pytest.mark.parametrize("nanos", [1_764_640_000_000_000_000, 1_764_640_000_123_456_789, 1_764_640_059_000_999_999])
 def test_timestamps_read_as_structlogs_iso_utc_stamper_writes_them(nanos: int) -> None:
     """The cached-second timestamp is the text datetime's ISO form gives (no fraction when it is zero)."""
-    expected = (
-        datetime.datetime.fromtimestamp(nanos // 1000 / 1e6, tz=datetime.timezone.utc)
-        .isoformat()
-        .replace("+00:00", "Z")
-    )
+    expected = datetime.datetime.fromtimestamp(nanos // 1000 / 1e6, tz=datetime.UTC).isoformat().replace("+00:00", "Z")
     stamp = utc_timestamp(lambda: nanos)
 
     assert expected == stamp(None, "info", {})["timestamp"]
