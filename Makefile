@@ -11,12 +11,15 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 # The bench's canned JumpCloud: Debian's nginx package unpacked here (no service, nothing system-wide).
 NGINX := $(TOOLS)/nginx/usr/sbin/nginx
+# The bench times start-up on an install like the image's: runtime dependencies only, the package as a
+# wheel, bytecode compiled (deploy/Dockerfile: UV_COMPILE_BYTECODE=1). Rebuilt by every `make bench`.
+PROD_VENV := $(TOOLS)/prod-venv
 BENCH_OUT ?= bench-results/latest
 
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run emulator demo test lint fmt typecheck check bench bench-upstream soak fuzz contract-live clean promtool rules rules-test attack
+.PHONY: install run emulator demo test lint fmt typecheck check bench bench-upstream bench-prod-venv soak fuzz contract-live clean promtool rules rules-test attack
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -91,8 +94,12 @@ $(NGINX):
 
 bench-upstream: $(NGINX) ## nginx for the bench's canned JumpCloud (apt-get download + dpkg-deb -x into .tools)
 
+bench-prod-venv: $(UV) ## the image's install (no dev packages, a wheel, compiled bytecode) in .tools, for start-up timing
+	UV_PROJECT_ENVIRONMENT=$(PROD_VENV) $(UV) sync --locked --no-dev --no-editable --compile-bytecode --quiet
+
 bench: $(STAMP) ## issue 17's targets with verdicts, canned (nginx) and emulator upstreams: $(BENCH_OUT)/bench.{json,md}
 	@$(MAKE) --no-print-directory bench-upstream || echo "make bench: no nginx; the canned mode is skipped" >&2
+	@$(MAKE) --no-print-directory bench-prod-venv || echo "make bench: no image-like install; start-up is timed on .venv" >&2
 	$(RUN) python -m bench.run --out $(BENCH_OUT) $(BENCH_ARGS)
 
 attack: $(STAMP) ## issue 11's attacks against a fresh proxy + emulator on loopback: a table of answers and probe latency

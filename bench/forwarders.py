@@ -6,6 +6,7 @@ the floor the proxy's translation is measured against. Three clients:
 
 - `httpx`: httpx.AsyncClient with its default transport (httpcore), configured as the proxy's;
 - `httpx-aiohttp`: the same httpx.AsyncClient over `httpx_aiohttp.AiohttpTransport`;
+- `httpx-httptools`: the same over the proxy's own transport (scim_proxy/jumpcloud/http11.py);
 - `aiohttp`: aiohttp's own ClientSession (no httpx at all).
 """
 
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-CLIENTS = ("httpx", "httpx-aiohttp", "aiohttp")
+CLIENTS = ("httpx", "httpx-aiohttp", "httpx-httptools", "aiohttp")
 _FORWARDED = ("x-api-key", "x-org-id", "content-type", "accept")
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
 
@@ -34,6 +35,10 @@ def httpx_transport(kind: str) -> httpx.AsyncBaseTransport | None:
         from httpx_aiohttp import AiohttpTransport
 
         return AiohttpTransport(limits=_LIMITS)
+    if kind == "httpx-httptools":
+        from scim_proxy.jumpcloud.http11 import Http11Transport
+
+        return Http11Transport(limits=_LIMITS)
     raise ValueError(f"not an httpx client kind: {kind}")
 
 

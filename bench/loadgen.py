@@ -50,14 +50,31 @@ def tenant_key(index: int) -> str:
     return f"bench-tenant-{index:05d}"
 
 
+def tenant_address(index: int) -> str:
+    """The client address of bench tenant `index` (10.0.0.0/8), as a trusted ingress forwards it."""
+    return f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
+
+
 def _key_headers(spec: dict[str, Any]) -> list[dict[str, str]]:
-    """One header set per tenant key, built before measuring (the loadgen spends no CPU on them)."""
+    """One header set per tenant key, built before measuring (the loadgen spends no CPU on them).
+
+    With `forwarded`, each tenant also comes from its own address (X-Forwarded-For, which the
+    proxy trusts from 127.0.0.1): tenants are separate Entra instances, and from one address the
+    proxy's failed-auth budget (issue 11) answers 429 to most keys it has not seen accepted yet.
+    """
     keys = int(spec.get("keys") or 0)
-    if keys <= 0:
-        return [spec["headers"]]
-    if spec["form"] == "scim":
-        return [{**spec["headers"], "authorization": f"Bearer {tenant_key(i)}"} for i in range(keys)]
-    return [{**spec["headers"], "x-api-key": tenant_key(i)} for i in range(keys)]
+    forwarded = bool(spec.get("forwarded"))
+    sets = []
+    for i in range(max(1, keys)):
+        headers = dict(spec["headers"])
+        if keys > 0 and spec["form"] == "scim":
+            headers["authorization"] = f"Bearer {tenant_key(i)}"
+        elif keys > 0:
+            headers["x-api-key"] = tenant_key(i)
+        if forwarded:
+            headers["x-forwarded-for"] = tenant_address(i)
+        sets.append(headers)
+    return sets
 
 
 def _cpu(pids: dict[str, int]) -> dict[str, float]:

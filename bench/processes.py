@@ -21,6 +21,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def installed_env() -> dict[str, str]:
+    """The environment for an installed interpreter: nothing points it at this checkout's sources."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
@@ -31,12 +36,21 @@ class Server:
     """One uvicorn process; `started_s` is the time from spawn to its health URL answering 200."""
 
     def __init__(
-        self, name: str, argv: list[str], health: str, *, log: Path, timeout: float = 30.0, wait: bool = True
+        self,
+        name: str,
+        argv: list[str],
+        health: str,
+        *,
+        log: Path,
+        timeout: float = 30.0,
+        wait: bool = True,
+        env: dict[str, str] | None = None,
+        cwd: Path = ROOT,
     ) -> None:
         self.name, self.health, self.log, self.timeout = name, health, log, timeout
         self.began = time.perf_counter()
         self.proc = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
-            argv, env=child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("ab")
+            argv, env=env or child_env(), cwd=cwd, stdout=subprocess.DEVNULL, stderr=log.open("ab")
         )
         self.started_s = self.started_cpu_s = 0.0
         if wait:

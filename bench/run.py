@@ -32,11 +32,14 @@ WAYS: dict[str, tuple[str | None, str, str]] = {
     "direct": (None, "", "jc"),
     "proxy-httpx": ("proxy", "httpx", "scim"),
     "proxy-aiohttp": ("proxy", "aiohttp", "scim"),
+    "proxy-httptools": ("proxy", "httptools", "scim"),
     "fwd-httpx": ("forwarder", "httpx", "jc"),
     "fwd-httpx-aiohttp": ("forwarder", "httpx-aiohttp", "jc"),
+    "fwd-httpx-httptools": ("forwarder", "httpx-httptools", "jc"),
     "fwd-aiohttp": ("forwarder", "aiohttp", "jc"),
 }
 _NEEDS = {"proxy-aiohttp": "httpx_aiohttp", "fwd-httpx-aiohttp": "httpx_aiohttp", "fwd-aiohttp": "aiohttp"}
+PRODUCTION_PYTHON = ROOT / ".tools" / "prod-venv" / "bin" / "python"  # `make bench-prod-venv`
 MODES = ("canned", "emulator")
 
 
@@ -164,11 +167,13 @@ def _levels(text: str) -> list[int]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench.run", description=__doc__)
     p.add_argument("--modes", default="canned,emulator", help="canned, emulator or both (comma-separated)")
-    p.add_argument("--ways", default="direct,proxy-aiohttp,fwd-httpx-aiohttp,fwd-aiohttp", help="canned mode")
+    p.add_argument(
+        "--ways", default="direct,proxy-httptools,fwd-httpx-aiohttp,fwd-httpx-httptools,fwd-aiohttp", help="canned mode"
+    )
     p.add_argument("--levels", type=_levels, default=[1, 10, 50], help="canned mode concurrency levels")
-    p.add_argument("--emulator-ways", default="direct,proxy-aiohttp,fwd-httpx-aiohttp")
+    p.add_argument("--emulator-ways", default="direct,proxy-httptools,fwd-httpx-aiohttp")
     p.add_argument("--emulator-levels", type=_levels, default=[10])
-    p.add_argument("--proxy-way", default="proxy-aiohttp", help="the way the targets, tenants, soak and profile use")
+    p.add_argument("--proxy-way", default="proxy-httptools", help="the way the targets, tenants, soak and profile use")
     p.add_argument("--requests", type=int, default=3000, help="measured requests per way, level and round")
     p.add_argument("--rounds", type=int, default=2, help="interleaved runs of every way per level")
     p.add_argument("--warmup", type=int, default=200, help="unmeasured requests before each run")
@@ -189,6 +194,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--soak-chunk", type=int, default=10_000)
     p.add_argument("--soak-concurrency", type=int, default=50)
     p.add_argument("--startup-runs", type=int, default=7, help="0 skips start-up timing")
+    p.add_argument(
+        "--startup-python",
+        default=str(PRODUCTION_PYTHON) if PRODUCTION_PYTHON.exists() else "",
+        help="interpreter of the image-like install whose start-up is judged (default: .tools/prod-venv's)",
+    )
     p.add_argument("--profile-requests", type=int, default=10_000, help="0 skips the py-spy profile")
     p.add_argument("--loop", default="auto", help="uvicorn loop for every server: auto, asyncio, uvloop")
     p.add_argument("--http", default="auto", help="uvicorn HTTP parser for every server: auto, h11, httptools")
@@ -228,12 +238,21 @@ def _mode(bench: Bench, mode: str, mix: dict[str, float], results: dict[str, Any
             section["soak"] = scenarios.soak(bench, up, args.proxy_way, mix)
         first = "startup" not in results and "profile" not in results
         if (canned or first) and args.startup_runs > 0:
-            results["startup"] = scenarios.startup(bench, up.base)
+            results["startup"], results["startup_checkout"] = _startups(bench, up.base)
         if (canned or first) and args.profile_requests > 0:
             results["profile"] = bench.profile(args.proxy_way, mix)
         results["modes"][mode] = section
     finally:
         bench.stop()
+
+
+def _startups(bench: Bench, upstream: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Start-up on the image-like install (judged) and on this checkout's .venv (for comparison)."""
+    checkout = scenarios.startup(bench, upstream, python=sys.executable, install="this checkout's .venv")
+    if not bench.args.startup_python:
+        return checkout, None
+    image = "image-like install (runtime dependencies, wheel, compiled bytecode)"
+    return scenarios.startup(bench, upstream, python=bench.args.startup_python, install=image), checkout
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import statistics
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import report, workload
-from .processes import Server
+from .processes import Server, installed_env
 
 if TYPE_CHECKING:
     from .run import Bench
@@ -140,6 +141,9 @@ def open_loop(bench: Bench, up: Upstream, bases: dict[str, str], mix: dict[str, 
 def multitenant(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[str, Any]:
     """One fresh proxy per case (one API key; `--tenants` keys interleaved) at `--tenant-concurrency`.
 
+    Each tenant comes from its own address (loadgen `forwarded`), the one-key case from one too,
+    so both pay the same forwarded-header work.
+
     The cases alternate, `--tenant-rounds` times, in short runs; each pair of back-to-back runs
     gives a ratio (throughput, CPU per request), and the median ratio is the verdict's figure:
     a pair sees the same load from the rest of the machine, where pooled totals would not.
@@ -160,7 +164,7 @@ def multitenant(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> 
                 raws[case].append(
                     bench.drive(
                         way, base, ops, server=server, concurrency=args.tenant_concurrency, warmup=args.warmup,
-                        keys=cases[case],
+                        keys=cases[case], forwarded=True,
                     )
                 )  # fmt: skip
         out: dict[str, Any] = {"tenants": args.tenants, "concurrency": args.tenant_concurrency, "way": way}
@@ -199,7 +203,9 @@ def soak(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[st
         for index in range(chunks + 1):  # chunk 0 warms up; growth is measured after it
             kinds = workload.plan(mix, chunk, seed=args.seed + 2000 + index)
             ops = up.prepare(kinds, seed=args.seed + index, tag=f"k{index}", live_users=args.live_users)
-            bench.drive(way, base, ops, server=server, concurrency=args.soak_concurrency, keys=args.tenants)
+            bench.drive(
+                way, base, ops, server=server, concurrency=args.soak_concurrency, keys=args.tenants, forwarded=True
+            )
             curve.append(server.rss_mb())
     finally:
         server.stop()
@@ -216,20 +222,37 @@ def soak(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[st
     }
 
 
-def startup(bench: Bench, upstream_url: str) -> dict[str, Any]:
-    """Spawn `python -m scim_proxy serve` (the production CLI) and time /healthz 200, a few times."""
-    times, cpu = [], []
+def startup(bench: Bench, upstream_url: str, *, python: str, install: str) -> dict[str, Any]:
+    """Spawn `python -m scim_proxy serve` (the production CLI) with `python`; time /healthz 200, then /readyz."""
+    times, cpu, ready = [], [], []
+    installed = python != sys.executable  # run outside the checkout, so it imports its own installed package
+    place = {"env": installed_env(), "cwd": bench.tmp} if installed else {}
     for _ in range(bench.args.startup_runs):
         port = bench.free_port()
-        argv = [sys.executable, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", upstream_url]
-        server = Server("startup", argv, f"http://127.0.0.1:{port}/healthz", log=bench.log)
+        argv = [python, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", upstream_url]
+        server = Server("startup", argv, f"http://127.0.0.1:{port}/healthz", log=bench.log, **place)
         times.append(server.started_s)
         cpu.append(server.started_cpu_s)
+        ready.append(server.started_s + _until_ready(f"http://127.0.0.1:{port}/readyz"))
         server.stop()
     return {
+        "install": install,
+        "python": python,
         "runs_s": [round(t, 3) for t in times],
         "median_s": statistics.median(times),
         "max_s": max(times),
         "cpu_runs_s": [round(t, 3) for t in cpu],
         "median_cpu_s": statistics.median(cpu),
+        "ready_runs_s": [round(t, 3) for t in ready],
+        "median_ready_s": statistics.median(ready),
     }
+
+
+def _until_ready(url: str, timeout: float = 30.0) -> float:
+    """Seconds until `url` answers 200 (readiness: the JumpCloud client is built)."""
+    began = time.perf_counter()
+    while httpx.get(url, timeout=1.0).status_code != 200:
+        if time.perf_counter() - began > timeout:
+            raise RuntimeError(f"{url} never answered 200")
+        time.sleep(0.005)
+    return time.perf_counter() - began

@@ -100,16 +100,23 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     app = build(args)
+    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "http": args.http, "server_header": False}
+    if args.kind == "proxy":
+        # As `scim-proxy serve` runs it: our HTTP protocol (web/protocol.py) and its limits, so
+        # their cost is measured too. `--http h11` still swaps the parser (for comparisons).
+        from scim_proxy.__main__ import uvicorn_options
+        from scim_proxy.settings import Settings
+
+        options = uvicorn_options(Settings())
+        if args.http == "h11":
+            options["http"] = "h11"
     uvicorn.run(
         app,
         host="127.0.0.1",
         port=args.port,
-        log_level="warning",
-        access_log=False,
         loop=args.loop,
-        http=args.http,
         lifespan="on" if args.kind != "emulator" else "off",
-        server_header=False,
+        **options,
     )
     return 0
 

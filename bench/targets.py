@@ -9,7 +9,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-SAME_CLIENT_FORWARDER = {"proxy-httpx": "fwd-httpx", "proxy-aiohttp": "fwd-httpx-aiohttp"}
+# Issue 17's yardstick: the bare forwarder with httpx over aiohttp (the proxy's client when the issue
+# was written). Each proxy way is also set against the forwarder with its own client (an info row).
+YARDSTICK = "fwd-httpx-aiohttp"
+SAME_CLIENT_FORWARDER = {
+    "proxy-httpx": "fwd-httpx",
+    "proxy-aiohttp": "fwd-httpx-aiohttp",
+    "proxy-httptools": "fwd-httpx-httptools",
+}
 # Added latency limits (ms) of issue 17 at concurrency 1 and 10: (p50, p99).
 LATENCY_LIMITS = {1: (0.5, 2.0), 10: (1.0, 5.0)}
 TENANT_RPS = 25.0  # Entra's provisioning rate per tenant (a job), requests per second
@@ -47,16 +54,24 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         return rows
     mode, section = found
     c10 = _level(section, 10)
-    fwd = SAME_CLIENT_FORWARDER.get(way)
-    if c10 and way in c10 and fwd in c10 and c10[fwd]["server_cpu_ms_per_req"]:
+    for fwd in dict.fromkeys((YARDSTICK, SAME_CLIENT_FORWARDER.get(way))):
+        if not (c10 and fwd and way in c10 and fwd in c10 and c10[fwd]["server_cpu_ms_per_req"]):
+            continue
         ours, theirs = c10[way]["server_cpu_ms_per_req"], c10[fwd]["server_cpu_ms_per_req"]
         ratio = ours / theirs
-        add(
-            f"CPU per SCIM request vs {fwd}, c=10 ({mode})",
-            f"{ours:.3f} vs {theirs:.3f} ms = {100 * ratio:.0f} %",
-            "<= 115 %",
-            ratio <= 1.15,
-        )
+        measured = f"{ours:.3f} vs {theirs:.3f} ms = {100 * ratio:.0f} %"
+        if fwd == YARDSTICK:
+            add(f"CPU per SCIM request vs {fwd}, c=10 ({mode})", measured, "<= 115 %", ratio <= 1.15)
+        else:  # the same client under both: what translating costs on its own
+            rows.append(
+                {
+                    "target": f"CPU per SCIM request vs {fwd} (the same client), c=10 ({mode}): not the target",
+                    "way": way,
+                    "measured": measured,
+                    "limit": "115 %",
+                    "verdict": "info",
+                }
+            )
     for concurrency, (p50_limit, p99_limit) in LATENCY_LIMITS.items():
         runs = _level(section, concurrency)
         if not runs or way not in runs or "direct" not in runs:
@@ -83,12 +98,25 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     startup = results.get("startup")
     if startup:
         median = startup["median_s"]
+        ready = f"; /readyz {startup['median_ready_s']:.2f} s" if "median_ready_s" in startup else ""
         add(
-            "start-up to /healthz 200, median",
-            f"{median:.2f} s (max {startup['max_s']:.2f}; CPU {startup['median_cpu_s']:.2f} s)",
+            "start-up to /healthz 200, median" + (f" ({startup['install']})" if "install" in startup else ""),
+            f"{median:.2f} s (max {startup['max_s']:.2f}; CPU {startup['median_cpu_s']:.2f} s{ready})",
             "<= 0.5 s",
             median <= 0.5,
             "scim-proxy serve",
+        )
+    checkout = results.get("startup_checkout")
+    if checkout:
+        rows.append(
+            {
+                "target": f"start-up to /healthz 200, median ({checkout['install']}): not the target",
+                "way": "scim-proxy serve",
+                "measured": f"{checkout['median_s']:.2f} s (CPU {checkout['median_cpu_s']:.2f} s; "
+                f"/readyz {checkout['median_ready_s']:.2f} s)",
+                "limit": "0.5 s",
+                "verdict": "info",
+            }
         )
     for each_mode, each in results["modes"].items():
         calls = each["calls_per_op"].get(way, {})

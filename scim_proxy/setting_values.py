@@ -16,7 +16,7 @@ REGIONS = {
 
 
 LOG_FORMATS = ("json", "console")
-UPSTREAM_CLIENTS = ("aiohttp", "httpx")
+UPSTREAM_CLIENTS = ("httptools", "aiohttp", "httpx")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 DELETE_MODES = ("delete", "suspend")
 

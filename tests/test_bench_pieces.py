@@ -167,3 +167,55 @@ def test_capacity_follows_from_the_cpu_per_request() -> None:
     assert {"250m": 143, "1 CPU": 36} == rows[1000, 1.0]["replicas"]
     assert {"250m": 15, "1 CPU": 4} == rows[1000, 0.1]["replicas"]
     assert {"250m": 2, "1 CPU": 2} == rows[10, 0.1]["replicas"]
+
+
+def test_cpu_is_judged_against_the_issues_yardstick_and_shown_against_the_same_client() -> None:
+    """The target compares the proxy with the httpx-over-aiohttp forwarder; a proxy on another client is
+    also shown (not judged) against the forwarder on its own client."""
+    results = _results()
+    for level in results["modes"]["canned"]["levels"]:
+        level["runs"]["proxy-httptools"] = _run(0.9, 0.6, 2.0)
+        level["runs"]["fwd-httpx-httptools"] = _run(0.6, 0.5, 1.0)
+    results["config"]["proxy_way"] = "proxy-httptools"
+
+    rows = {row["target"]: row for row in targets.evaluate(results)}
+
+    judged = rows["CPU per SCIM request vs fwd-httpx-aiohttp, c=10 (canned)"]
+    shown = rows["CPU per SCIM request vs fwd-httpx-httptools (the same client), c=10 (canned): not the target"]
+    assert ("0.900 vs 0.800 ms = 112 %", "PASS") == (judged["measured"], judged["verdict"])
+    assert ("0.900 vs 0.600 ms = 150 %", "info") == (shown["measured"], shown["verdict"])
+
+
+def test_start_up_is_judged_on_the_image_like_install_and_the_checkout_is_shown() -> None:
+    """With both timed, the image-like install's median is judged and the checkout's is an info row."""
+    results = _results()
+    image = {"install": "image-like install", "median_s": 0.3, "max_s": 0.4, "median_cpu_s": 0.25}
+    results["startup"] = {**image, "median_ready_s": 0.32}
+    results["startup_checkout"] = {
+        "install": "this checkout's .venv",
+        "median_s": 0.7,
+        "median_cpu_s": 0.6,
+        "median_ready_s": 0.72,
+    }
+
+    rows = {row["target"]: row for row in targets.evaluate(results)}
+
+    judged = rows["start-up to /healthz 200, median (image-like install)"]
+    assert ("0.30 s (max 0.40; CPU 0.25 s; /readyz 0.32 s)", "PASS") == (judged["measured"], judged["verdict"])
+    assert "info" == rows["start-up to /healthz 200, median (this checkout's .venv): not the target"]["verdict"]
+
+
+def test_forwarded_tenants_each_come_from_their_own_address() -> None:
+    """With `forwarded`, each tenant key comes with its own X-Forwarded-For; the one-key case with one address."""
+    spec = {"headers": {"accept": "application/scim+json"}, "form": "scim", "forwarded": True}
+
+    many = loadgen._key_headers({**spec, "keys": 3})
+    one = loadgen._key_headers({**spec, "keys": 0})
+    plain = loadgen._key_headers({**spec, "keys": 2, "forwarded": False})
+
+    assert [("Bearer bench-tenant-00000", "10.0.0.0"), ("Bearer bench-tenant-00002", "10.0.0.2")] == [
+        (h["authorization"], h["x-forwarded-for"]) for h in (many[0], many[2])
+    ]
+    assert [{"accept": "application/scim+json", "x-forwarded-for": "10.0.0.0"}] == one
+    assert all("x-forwarded-for" not in h for h in plain)
+    assert "10.1.2.3" == loadgen.tenant_address(0x010203)

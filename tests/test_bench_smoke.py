@@ -27,8 +27,8 @@ def _check_mode(section: dict[str, Any], ways: set[str], levels: list[int]) -> N
             assert RUN_KEYS <= set(run)
             assert 0 == run["errors"]
             assert 1.0 == run["upstream_per_op"]
-    assert MIX == set(section["calls_per_op"]["proxy-aiohttp"])
-    assert all(1.0 == calls for calls in section["calls_per_op"]["proxy-aiohttp"].values())
+    assert MIX == set(section["calls_per_op"]["proxy-httptools"])
+    assert all(1.0 == calls for calls in section["calls_per_op"]["proxy-httptools"].values())
 
 
 def test_tiny_bench_runs_both_upstreams_and_judges_the_targets(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_tiny_bench_runs_both_upstreams_and_judges_the_targets(tmp_path: Path) -
     20-key and one-key cases both succeed, and the report judges the targets of issue 17."""
     argv = [
         sys.executable, "-m", "bench.run", "--requests", "20", "--warmup", "4", "--rounds", "1", "--levels", "1",
-        "--ways", "direct,proxy-aiohttp,fwd-httpx-aiohttp", "--emulator-ways", "direct,proxy-aiohttp",
+        "--ways", "direct,proxy-httptools,fwd-httpx-aiohttp", "--emulator-ways", "direct,proxy-httptools",
         "--emulator-levels", "1", "--isolated", "2", "--live-users", "5", "--tenants", "20",
         "--tenant-requests", "40", "--tenant-rounds", "1", "--tenant-concurrency", "4", "--soak-requests", "0",
         "--startup-runs", "0", "--profile-requests", "0", "--open-seconds", "0", "--paced-seconds", "0",
@@ -48,7 +48,7 @@ def test_tiny_bench_runs_both_upstreams_and_judges_the_targets(tmp_path: Path) -
     assert 0 == done.returncode, done.stderr[-3000:]
     results = json.loads((tmp_path / "bench.json").read_text())
     markdown = (tmp_path / "bench.md").read_text()
-    _check_mode(results["modes"]["emulator"], {"direct", "proxy-aiohttp"}, [1])
+    _check_mode(results["modes"]["emulator"], {"direct", "proxy-httptools"}, [1])
     targets = {t["target"]: t for t in results["targets"]}
     assert "PASS" == targets["JumpCloud calls per SCIM operation (emulator)"]["verdict"]
     if nginx_binary() is None:
@@ -56,7 +56,7 @@ def test_tiny_bench_runs_both_upstreams_and_judges_the_targets(tmp_path: Path) -
         assert any(note.startswith("canned mode skipped: no nginx") for note in results["notes"])
         return
     canned = results["modes"]["canned"]
-    _check_mode(canned, {"direct", "proxy-aiohttp", "fwd-httpx-aiohttp"}, [1])
+    _check_mode(canned, {"direct", "proxy-httptools", "fwd-httpx-aiohttp"}, [1])
     assert results["modes"]["canned"]["upstream"].startswith("nginx/")
     tenants = canned["multitenant"]
     assert 20 == tenants["tenants"]
@@ -68,5 +68,5 @@ def test_tiny_bench_runs_both_upstreams_and_judges_the_targets(tmp_path: Path) -
         targets["proxy-added p50 at c=1 (canned)"]["verdict"],
     }
     assert judged <= {"PASS", "FAIL"}
-    assert "| 1 | proxy-aiohttp |" in markdown
+    assert "| 1 | proxy-httptools |" in markdown
     assert "## Canned upstream (nginx/" in markdown

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 
+from scim_proxy.jumpcloud.cookieless import CookielessClient, CookielessTransport
 from scim_proxy.settings import Settings
 
 from .helpers import AUTH, USER_ID, jc_user, sent_json
@@ -263,3 +264,20 @@ async def test_upstream_500_on_a_search_is_retried(client: httpx.AsyncClient, jc
     resp = await client.get("/scim/v2/Users", params={"filter": 'userName eq "jdoe"'}, headers=AUTH)
 
     assert (200, 1, 2) == (resp.status_code, resp.json()["totalResults"], route.call_count)
+
+
+async def test_a_redirect_from_jumpcloud_is_not_followed(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """A 302 from JumpCloud is not followed (it could lead the API key to another host): 502, one call."""
+    route = jc.get(f"/api/systemusers/{USER_ID}").respond(302, headers={"location": "https://elsewhere.test/steal"})
+
+    resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+
+    assert (502, 1) == (resp.status_code, route.call_count)
+
+
+def test_the_jumpcloud_client_takes_no_cookies_hooks_or_redirects() -> None:
+    """The client JumpCloud calls go through refuses the options its direct send path would ignore."""
+    transport = CookielessTransport(httpx.MockTransport(lambda request: httpx.Response(200)))
+    for option in ({"cookies": {"a": "b"}}, {"event_hooks": {"request": [print]}}, {"follow_redirects": True}):
+        with pytest.raises(ValueError, match="takes no"):
+            CookielessClient(transport, **option)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
-from scim_proxy.logs import configure_logging, redact
+from scim_proxy.logs import configure_logging, json_line, redact, utc_timestamp
 from scim_proxy.settings import Settings
 
 from .helpers import API_KEY, AUTH, USER_ID, jc_user
@@ -73,6 +74,41 @@ def test_redaction_processor_masks_secret_and_personal_keys() -> None:
         "status": 200,
     } == redact(False)(None, "info", dict(event))
     assert "a@b.c" == redact(True)(None, "info", dict(event))["email"]
+
+
+def test_a_log_line_is_one_line_of_ascii_json_holding_the_event() -> None:
+    """Events render as one compact ASCII JSON line; non-ASCII text and lone surrogates come escaped."""
+    render = json_line()
+    plain = {"event": "scim_request", "status": 200, "duration_ms": 0.52, "org_id": None, "ok": True}
+    foreign = {"event": "x", "path": "/scim/v2/Users/Zo\u00eb", "title": "a\ud800b"}
+
+    lines = [render(None, "info", dict(event)) for event in (plain, foreign)]
+
+    assert '{"event":"scim_request","status":200,"duration_ms":0.52,"org_id":null,"ok":true}' == lines[0]
+    assert [plain, foreign] == [json.loads(line) for line in lines]
+    assert all(line.isascii() and "\n" not in line for line in lines)
+
+
+def test_a_value_json_cannot_hold_is_logged_as_structlog_would() -> None:
+    """An object is written as its __structlog__() if it has one, else as its repr."""
+
+    class Custom:
+        def __structlog__(self) -> str:
+            return "custom form"
+
+    line = json_line()(None, "info", {"event": "x", "custom": Custom(), "error": ValueError("boom")})
+
+    assert {"event": "x", "custom": "custom form", "error": "ValueError('boom')"} == json.loads(line)
+
+
+@pytest.mark.parametrize("nanos", [1_764_640_000_000_000_000, 1_764_640_000_123_456_789, 1_764_640_059_000_999_999])
+def test_timestamps_read_as_structlogs_iso_utc_stamper_writes_them(nanos: int) -> None:
+    """The cached-second timestamp is the text datetime's ISO form gives (no fraction when it is zero)."""
+    expected = datetime.datetime.fromtimestamp(nanos // 1000 / 1e6, tz=datetime.UTC).isoformat().replace("+00:00", "Z")
+    stamp = utc_timestamp(lambda: nanos)
+
+    assert expected == stamp(None, "info", {})["timestamp"]
+    assert expected == stamp(None, "info", {})["timestamp"]  # the second call reads the cached second
 
 
 async def test_metrics_count_requests_upstream_calls_and_throttles(client: httpx.AsyncClient, jc: respx.Router) -> None:

@@ -12,7 +12,7 @@ import contextvars
 import hashlib
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import attrs
@@ -84,23 +84,50 @@ class KeyLimiter:
         self._max_queued = max(0, max_queued)
         self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
 
-    @asynccontextmanager
-    async def slot(self, api_key: str) -> AsyncIterator[None]:
-        digest = hashlib.sha256(api_key.encode()).hexdigest()
-        semaphore, users = self._slots.setdefault(digest, (asyncio.Semaphore(self._limit), [0]))
-        if users[0] >= self._limit + self._max_queued:
-            raise UpstreamBusy("Too many JumpCloud calls are queued for this API key; retry shortly", retry_after=1)
-        users[0] += 1
-        try:
-            async with semaphore:
-                yield
-        finally:
-            users[0] -= 1
-            if users[0] == 0:
-                self._slots.pop(digest, None)
+    def slot(self, api_key: str) -> _KeySlot:
+        """`async with` this: one of the key's slots, waiting for it; UpstreamBusy when its queue is full."""
+        return _KeySlot(self, hashlib.sha256(api_key.encode()).hexdigest())
 
     def in_flight(self) -> int:
         return sum(min(users[0], self._limit) for _, users in self._slots.values())
+
+
+class _KeySlot:
+    """One call's hold on its key's slot (a class, not a generator: it is taken for every call)."""
+
+    __slots__ = ("_digest", "_entry", "_limiter")
+
+    def __init__(self, limiter: KeyLimiter, digest: str) -> None:
+        self._limiter = limiter
+        self._digest = digest
+        self._entry: tuple[asyncio.Semaphore, list[int]] | None = None
+
+    async def __aenter__(self) -> None:
+        limiter = self._limiter
+        entry = limiter._slots.get(self._digest)
+        if entry is None:
+            entry = limiter._slots[self._digest] = (asyncio.Semaphore(limiter._limit), [0])
+        semaphore, users = entry
+        if users[0] >= limiter._limit + limiter._max_queued:
+            raise UpstreamBusy("Too many JumpCloud calls are queued for this API key; retry shortly", retry_after=1)
+        users[0] += 1
+        try:
+            await semaphore.acquire()
+        except BaseException:
+            self._leave(users)
+            raise
+        self._entry = entry
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._entry is not None:
+            semaphore, users = self._entry
+            semaphore.release()
+            self._leave(users)
+
+    def _leave(self, users: list[int]) -> None:
+        users[0] -= 1
+        if users[0] == 0:
+            self._limiter._slots.pop(self._digest, None)
 
 
 class CallLimiter:
@@ -121,18 +148,13 @@ class CallLimiter:
         self.in_flight = 0
         self.unverified_in_flight = 0
 
+    def slot(self, *, verified: bool, timeout: float) -> AbstractAsyncContextManager[None]:
+        """`async with` this: one slot for a call; UpstreamBusy if the unverified queue is full,
+        UpstreamTimeout after `timeout`."""
+        return _VerifiedSlot(self, timeout) if verified else self._unverified_slot(timeout)
+
     @asynccontextmanager
-    async def slot(self, *, verified: bool, timeout: float) -> AsyncIterator[None]:
-        """Hold one slot for a call; UpstreamBusy if the unverified queue is full, UpstreamTimeout after `timeout`."""
-        if verified:
-            await _acquire(self._all, timeout)
-            self.in_flight += 1
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
-                self._all.release()
-            return
+    async def _unverified_slot(self, timeout: float) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         if self._unverified.locked() and self._queued_unverified >= self._max_queued:
@@ -156,6 +178,24 @@ class CallLimiter:
                 self._all.release()
         finally:
             self._unverified.release()
+
+
+class _VerifiedSlot:
+    """A slot for a call with an accepted key: any free one (a class: it is taken for every call)."""
+
+    __slots__ = ("_limiter", "_timeout")
+
+    def __init__(self, limiter: CallLimiter, timeout: float) -> None:
+        self._limiter = limiter
+        self._timeout = timeout
+
+    async def __aenter__(self) -> None:
+        await _acquire(self._limiter._all, self._timeout)
+        self._limiter.in_flight += 1
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._limiter.in_flight -= 1
+        self._limiter._all.release()
 
 
 async def _acquire(semaphore: asyncio.Semaphore, timeout: float) -> None:

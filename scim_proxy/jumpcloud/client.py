@@ -28,7 +28,8 @@ from scim_proxy.errors import (
     UpstreamUnavailable,
 )
 from scim_proxy.jumpcloud import budget
-from scim_proxy.jumpcloud.calls import Call, call_for
+from scim_proxy.jumpcloud.calls import Call, Requests, call_for
+from scim_proxy.jumpcloud.cookieless import CookielessClient
 from scim_proxy.jumpcloud.decode import Decoder
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.responses import (
@@ -70,6 +71,9 @@ class JumpCloudClient:
         self._max_calls = max(1, max_calls_per_request)
         self._timeout = upstream_timeout
         self.decoder = Decoder()  # built once: users.py and groups.py read answers with it
+        self._requests = Requests(http)
+        # Our own client (make_jumpcloud_client) skips send()'s unused machinery; any other: send().
+        self._exchange = http.exchange if isinstance(http, CookielessClient) else http.send
 
     def add_call_observer(self, observer: Callable[[str, str, int | None, float], None]) -> None:
         """Call `observer(method, path, status, seconds)` after every JumpCloud exchange (metrics)."""
@@ -241,7 +245,7 @@ class JumpCloudClient:
             exchange = budget.UpstreamCall(
                 method=call.method,
                 path=call.path,
-                query=str(httpx.QueryParams(call.params or {})),
+                query=call.query,
                 request_body=call.body,
                 status=None,
                 response_body=None,
@@ -249,16 +253,9 @@ class JumpCloudClient:
                 started=wall,
             )
             stats.exchanges.append(exchange)
+        timeout = max(0.001, min(self._timeout, stats.remaining()))
         try:
-            response = await self._http.request(
-                call.method,
-                call.path,
-                params=call.params,
-                content=call.content,
-                headers=call.headers,
-                timeout=max(0.001, min(self._timeout, stats.remaining())),
-            )
-            await response.aread()
+            response = await self._exchange(self._requests.build(call, timeout))
         except httpx.TimeoutException as exc:
             self._account(stats, call, None, started, exchange)
             raise UpstreamTimeout(f"JumpCloud did not answer {call.operation} in time") from exc

@@ -17,12 +17,14 @@ from typing import Any, NoReturn, Protocol, TypeVar
 
 import attrs
 import cattrs
+import msgspec
 from cattrs.gen import make_dict_structure_fn, override
 
 from scim_proxy.errors import NotFound, UpstreamUnavailable
 from scim_proxy.jumpcloud.models import GroupPage, JcGroup, JcPage, JcUser
 
 _T = TypeVar("_T")
+_JSON = msgspec.json.Decoder()
 
 
 class Answer(Protocol):
@@ -110,6 +112,12 @@ class Decoder:
 
 
 def json_of(response: Answer) -> Any:
+    """The answer's JSON value, as `json` reads it (msgspec reads the usual answer at a third of
+    the cost; what it refuses, such as a lone surrogate JumpCloud stored, goes through `json`)."""
+    try:
+        return _JSON.decode(response.content)
+    except msgspec.MsgspecError:
+        pass
     try:
         return response.json()
     except ValueError as exc:

@@ -8,28 +8,9 @@ import httpx
 
 from scim_proxy.jumpcloud.budget import CallLimiter, KeyLimiter
 from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
+from scim_proxy.jumpcloud.cookieless import CookielessClient, CookielessTransport
 from scim_proxy.jumpcloud.verdicts import KeyVerdicts
 from scim_proxy.settings import Settings
-
-
-class CookielessTransport(httpx.AsyncBaseTransport):
-    """Drops `Set-Cookie` from JumpCloud's answers before httpx's cookie jar sees them.
-
-    One client serves every API key: a cookie JumpCloud set for one admin's key must never
-    ride along with another's request. (It also spares parsing cookies on every answer.)
-    """
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
-        if "set-cookie" in response.headers:
-            del response.headers["set-cookie"]
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 def make_jumpcloud_client(
@@ -42,9 +23,9 @@ def make_jumpcloud_client(
     """The production client: one pooled connection set to the configured JumpCloud.
 
     `upstream_client` (default: the setting) picks the transport under the httpx API:
-    "aiohttp" is `httpx_aiohttp.AiohttpTransport`, 1.4-2x the throughput of httpx's own
-    (httpcore) at concurrency 10-50 for half the CPU per request (`make bench`); "httpx" is
-    httpx's own. An injected `transport` (tests: respx behind httpx.MockTransport) always wins.
+    "httptools" is ours (jumpcloud/http11.py, the least CPU per call); "aiohttp" is
+    `httpx_aiohttp.AiohttpTransport`; "httpx" is httpx's own (httpcore), the most CPU per call.
+    An injected `transport` (tests: respx behind httpx.MockTransport) always wins.
     """
     # The pool holds as many connections as CallLimiter lets calls be in flight: no call waits
     # for a connection that a slot-holding call of another key keeps.
@@ -52,18 +33,21 @@ def make_jumpcloud_client(
     limits = httpx.Limits(max_connections=pool, max_keepalive_connections=min(50, pool))
     kind = upstream_client or settings.upstream_client
     if transport is None:
-        if kind == "aiohttp":
+        if kind == "httptools":
+            from scim_proxy.jumpcloud.http11 import Http11Transport
+
+            transport = Http11Transport(limits=limits)
+        elif kind == "aiohttp":
             from httpx_aiohttp import AiohttpTransport  # imported here: it is slow, see lifespan
 
             transport = AiohttpTransport(limits=limits, client=lambda: _aiohttp_session(limits))
         else:
             transport = httpx.AsyncHTTPTransport(limits=limits)
-    http = httpx.AsyncClient(
+    http = CookielessClient(
+        CookielessTransport(transport),
         base_url=settings.jumpcloud_url,
-        transport=CookielessTransport(transport),
         timeout=httpx.Timeout(settings.upstream_timeout, connect=min(5.0, settings.upstream_timeout)),
         limits=limits,
-        follow_redirects=False,  # a redirect could lead the API key to another host
         headers={"user-agent": "scim-proxy"},
     )
     retry = RetryPolicy(

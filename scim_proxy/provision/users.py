@@ -40,10 +40,15 @@ SCAN_PAGE = 1000  # JumpCloud's own PowerShell module pages search with 1000 (re
 
 @attrs.frozen(kw_only=True)
 class UserPage:
-    """The users of one list page (already checked against the filter) and the total count."""
+    """The users of one list page (already checked against the filter) and the total count.
+
+    `resources`: the users as rendered for the filter (with the `base` find_users was given), in
+    the same order, when the filter needed them; the caller then need not render them again.
+    """
 
     total: int
     users: tuple[ScimUser, ...]
+    resources: tuple[dict[str, Any], ...] | None = None
 
 
 async def find_users(
@@ -97,15 +102,19 @@ async def find_users(
     user_id = requested_id(tree, attributes) if tree is not None else None
     if user_id is not None:
         hits = matching(await _by_id(jc, user_id, auth))
-        return UserPage(total=len(hits), users=tuple(u for u, _ in hits[skip : skip + params.count]))
+        return _page(len(hits), hits[skip : skip + params.count])
     if search.exact and sort is None:
         page = await jc.search_users(search.query, skip=skip, limit=limit, auth=auth)
         hits = matching(page.results)
         misses = len(page.results) - len(hits)
-        return UserPage(total=page.total_count - misses, users=tuple(u for u, _ in hits[: params.count]))
+        return _page(page.total_count - misses, hits[: params.count])
     hits = matching(await _scan(jc, search.query, auth=auth, scan_limit=scan_limit))
     ordered = sort_resources(hits, sort, resource=lambda hit: hit[1]) if sort else hits
-    return UserPage(total=len(hits), users=tuple(u for u, _ in ordered[skip : skip + params.count]))
+    return _page(len(hits), ordered[skip : skip + params.count])
+
+
+def _page(total: int, hits: list[tuple[ScimUser, dict[str, Any]]]) -> UserPage:
+    return UserPage(total=total, users=tuple(u for u, _ in hits), resources=tuple(r for _, r in hits))
 
 
 def _hiding(search: Search) -> Search:

@@ -14,7 +14,10 @@ def project(
     resource: dict[str, Any], *, attributes: Iterable[str] = (), excluded: Iterable[str] = ()
 ) -> dict[str, Any]:
     """`resource` with only `attributes` (if any) and without `excluded`; id and schemas stay."""
+    attributes, excluded = tuple(attributes), tuple(excluded)
     resource = dict(resource)  # never mutate the caller's resource
+    if not attributes and not excluded:
+        return resource  # the usual request asks for neither
     urns = [k.lower() for k in resource if k.lower().startswith("urn:")]  # the extension objects it holds
     wanted = [_split(a, urns) for a in attributes]
     if wanted:

@@ -238,7 +238,7 @@ def _rows(rows: Iterable[UserAttribute]) -> tuple[UserAttribute, ...]:
     return tuple(rows)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed as a cache key on every request (search tables, translation plans)
 class UserSchema:
     """The attribute table in force: the built-in rows plus any an admin mapped at start-up."""
 

@@ -15,6 +15,7 @@ The rules of the product spec (JumpCloud's attribute table), plus manager and ex
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,7 +37,7 @@ ENTRA_USERNAME_FIX = (
 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)  # a cache key on every request (search tables)
 class UserMapping:
     """How users translate in this deployment: the attribute table and the settings that bend it."""
 
@@ -51,10 +52,20 @@ DEFAULT_MAPPING = UserMapping()
 def to_scim_user(jc: JcUser, mapping: UserMapping = DEFAULT_MAPPING) -> ScimUser:
     """The SCIM view of a JumpCloud user; `meta.lastModified` is `created` (JumpCloud keeps no other)."""
     values: dict[str, Value] = {}
-    for attribute in mapping.schema.attributes:
-        value = _read(jc, attribute)
-        if value is not None:
-            values[attribute.field] = value
+    fields = jc.fields
+    for field, where, target in _readers(mapping.schema):
+        value: Value
+        if where is _FIELD:
+            value = fields.get(target.field)
+            if not (isinstance(value, str) and value):
+                continue
+        elif where is _ARRAY:
+            value = arrays.read(fields, target)
+            if value is None:
+                continue
+        else:
+            value = _is_active(jc)
+        values[field] = value
     user_name = jc.username
     if mapping.username_from_email and jc.email and local_part(jc.email).lower() == jc.username.lower():
         user_name = jc.email  # the UPN Entra sent, when the email carries it (the seed's mapping)
@@ -63,15 +74,25 @@ def to_scim_user(jc: JcUser, mapping: UserMapping = DEFAULT_MAPPING) -> ScimUser
     return ScimUser(id=jc.id, values=values, created=jc.created, last_modified=jc.created)
 
 
-def _read(jc: JcUser, attribute: UserAttribute) -> Value:
-    if attribute.kind == "boolean":  # `active`, the only derived attribute
-        return not jc.suspended and jc.state != "SUSPENDED" and not jc.password_expired
-    target = attribute.target
-    if target is None:
-        return None
-    if target.in_array:
-        return arrays.read(jc.fields, target)
-    return jc.text(target.field)
+_FIELD, _ARRAY, _DERIVED = "field", "array", "derived"
+
+
+@functools.lru_cache(maxsize=8)  # one table per app; a few in tests
+def _readers(schema: UserSchema) -> tuple[tuple[str, str, Any], ...]:
+    """How to read each row of `schema` from a JumpCloud record, worked out once per table:
+    a string field, an array entry, or derived (`active`); rows with nowhere to read are left out."""
+    readers: list[tuple[str, str, Any]] = []
+    for attribute in schema.attributes:
+        target = attribute.target
+        if attribute.kind == "boolean":  # `active`, the only derived attribute
+            readers.append((attribute.field, _DERIVED, None))
+        elif target is not None:
+            readers.append((attribute.field, _ARRAY if target.in_array else _FIELD, target))
+    return tuple(readers)
+
+
+def _is_active(jc: JcUser) -> bool:
+    return not jc.suspended and jc.state != "SUSPENDED" and not jc.password_expired
 
 
 def needs_current(fields: Iterable[str], mapping: UserMapping = DEFAULT_MAPPING) -> bool:

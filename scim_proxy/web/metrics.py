@@ -21,6 +21,7 @@ from scim_proxy.jumpcloud.client import JumpCloudClient
 
 AUTH_REJECTION_REASONS = ("negative_cache", "ip_budget", "jumpcloud")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0)
+_QUIET_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
 def endpoint_label(path: str) -> str:
@@ -82,6 +83,11 @@ class Metrics:
             ["table"],
             registry=self.registry,
         )
+        # The labelled series each request touches, looked up once: `labels()` validates and locks on
+        # every call. The keys are bounded: operation names and endpoint templates come from our code,
+        # statuses are three digits.
+        self._request_series: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._call_series: dict[tuple[str, str, int | None], tuple[Any, Any]] = {}
 
     def watch_auth(self, client: Callable[[], JumpCloudClient | None], addresses: Callable[[], int]) -> None:
         """Read the in-flight calls and the table sizes when scraped (nothing to do per request)."""
@@ -107,17 +113,32 @@ class Metrics:
 
     def request_finished(self, summary: dict[str, Any]) -> None:
         self.in_flight.dec()
-        if summary["path"] in {"/metrics", "/healthz", "/readyz"}:
+        if summary["path"] in _QUIET_PATHS:
             return
-        self.requests.labels(summary["operation"], str(summary["status"])).inc()
-        self.latency.labels(summary["operation"]).observe(summary["duration_ms"] / 1000)
+        key = (summary["operation"], summary["status"])
+        series = self._request_series.get(key)
+        if series is None:
+            operation, status = key
+            series = self._request_series[key] = (
+                self.requests.labels(operation, str(status)),
+                self.latency.labels(operation),
+            )
+        series[0].inc()
+        series[1].observe(summary["duration_ms"] / 1000)
         if summary["retries"]:
             self.retries.inc(summary["retries"])
 
     def upstream_call(self, method: str, path: str, status: int | None, seconds: float) -> None:
-        endpoint = endpoint_label(path)
-        self.upstream_calls.labels(method, endpoint, str(status) if status else "error").inc()
-        self.upstream_latency.labels(method, endpoint).observe(seconds)
+        key = (method, endpoint_label(path), status)
+        series = self._call_series.get(key)
+        if series is None:
+            _, endpoint, _ = key
+            series = self._call_series[key] = (
+                self.upstream_calls.labels(method, endpoint, str(status) if status else "error"),
+                self.upstream_latency.labels(method, endpoint),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
         if status == 429:
             self.throttles.inc()
 

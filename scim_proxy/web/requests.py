@@ -130,7 +130,7 @@ def scim_base(request: Request) -> str:
     if not is_host(host):
         server = request.scope.get("server") or ("localhost", None)
         host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
-    return f"{request.url.scheme}://{host}{prefix}"
+    return f"{request.scope.get('scheme', 'http')}://{host}{prefix}"  # request.url's scheme, without building it
 
 
 def is_host(value: str) -> bool:

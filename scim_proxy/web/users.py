@@ -62,7 +62,9 @@ async def user_listing(
         scan_limit=settings_from(request).filter_scan_limit,
         lenient=lenient,
     )
-    rendered = (render_user(u, base=base, schema=mapping.schema) for u in page.users)
+    rendered = page.resources
+    if rendered is None:
+        rendered = tuple(render_user(u, base=base, schema=mapping.schema) for u in page.users)
     return page.total, [project(r, attributes=params.attributes, excluded=params.excluded) for r in rendered]
 
 
