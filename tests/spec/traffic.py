@@ -21,18 +21,10 @@ from devtools.entra_sim import ENT, DirectoryUser, EntraClient
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings
 from scim_proxy.web.app import create_app
+from tests.helpers import ALICE
 
 JC_URL = "http://jc.test"
 GROUP_EXTERNAL_ID = "5d9a7b1e-0c43-4e4b-a4a5-6a0f7e3c2b10"
-ALICE = DirectoryUser(
-    object_id="0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
-    mail_nickname="alice.smith",
-    upn="alice.smith@contoso.com",
-    given_name="Alice",
-    surname="Smith",
-    job_title="Engineer",
-    department="R&D",
-)
 BOB = DirectoryUser(
     object_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
     mail_nickname="bob.jones",
