@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Generator, Iterator
 
 import httpx
+import hypothesis
 import pytest
 import respx
 import structlog
@@ -17,6 +18,10 @@ from .helpers import JC_URL
 
 CALL_REPORT = pytest.StashKey[pytest.TestReport]()  # the outcome of a test's call phase, read in teardowns
 EXIT_STATUS = pytest.StashKey[int]()  # how the session ended, read when pytest unconfigures
+
+# Property tests draw the same examples on every run, with no per-example deadline (200 ms by default, a
+# wall-clock budget a loaded machine can miss) and no too_slow health check: Hypothesis's own "ci" profile.
+hypothesis.settings.load_profile("ci")
 
 
 @pytest.fixture(name="settings")
