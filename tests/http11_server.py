@@ -46,6 +46,12 @@ class Scripted:
     connections: int = 0
     url: str = ""
 
+    async def arrived(self, count: int) -> None:
+        """Return once `count` requests have reached the server (a test's sign that a call is in flight)."""
+        async with asyncio.timeout(WAIT):
+            while len(self.received) < count:
+                await asyncio.sleep(0.001)
+
 
 def answer(status: int = 200, body: bytes = b'{"ok":true}', *headers: tuple[str, str]) -> bytes:
     """A complete answer with a Content-Length; `headers` are added as given."""

@@ -211,16 +211,17 @@ async def test_an_answer_that_trickles_in_is_not_timed_out_while_bytes_keep_comi
     """The read timeout is the longest silence, not the whole answer's time."""
 
     async def trickle(writer: asyncio.StreamWriter) -> None:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
-        for byte in b"{  }":
-            await asyncio.sleep(0.06)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n")
+        for byte in b"{    }":
+            await asyncio.sleep(0.05)
             writer.write(bytes([byte]))
             await writer.drain()
 
+    # Six gaps of 0.05 s outlast the 0.25 s timeout as a whole, while each leaves 0.2 s to spare on a busy machine.
     async with scripted(trickle) as server, client(server.url) as http:
-        resp = await http.get("/trickle", timeout=0.15)
+        resp = await http.get("/trickle", timeout=0.25)
 
-    assert b"{  }" == resp.content
+    assert b"{    }" == resp.content
 
 
 async def test_a_refused_connection_is_a_connect_error_and_the_call_a_502() -> None:
@@ -276,7 +277,7 @@ async def test_calls_beyond_the_connection_cap_wait_for_a_free_one() -> None:
 
     async with scripted(held, answer()) as server, client(server.url, limits=httpx.Limits(max_connections=1)) as http:
         first = asyncio.ensure_future(http.get("/first"))
-        await asyncio.sleep(0.05)
+        await server.arrived(1)  # the one connection is now busy with /first
         with pytest.raises(httpx.PoolTimeout):
             await http.get("/late", timeout=httpx.Timeout(WAIT, pool=0.05))
         second = asyncio.ensure_future(http.get("/second"))
@@ -295,7 +296,7 @@ async def test_a_cancelled_call_does_not_leave_its_connection_for_the_next() -> 
 
     async with scripted(stall, answer()) as server, client(server.url) as http:
         pending = asyncio.ensure_future(http.get("/stalled"))
-        await asyncio.sleep(0.05)
+        await server.arrived(1)  # sent: the call now waits for its answer
         pending.cancel()
         with pytest.raises(asyncio.CancelledError):
             await pending
