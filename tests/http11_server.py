@@ -53,6 +53,16 @@ class Scripted:
                 await asyncio.sleep(0.001)
 
 
+async def hang_up(writer: asyncio.StreamWriter) -> None:
+    """No answer: the server closes the connection at once."""
+    writer.close()
+
+
+async def never_answer(writer: asyncio.StreamWriter) -> None:
+    """No answer and no close: the server stays silent (until the test ends and cancels it)."""
+    await asyncio.sleep(WAIT)
+
+
 def answer(status: int = 200, body: bytes = b'{"ok":true}', *headers: tuple[str, str]) -> bytes:
     """A complete answer with a Content-Length; `headers` are added as given."""
     lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers)]
