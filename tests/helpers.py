@@ -8,6 +8,7 @@ from typing import Any
 import respx
 
 from devtools.entra_sim import DirectoryUser
+from scim_proxy.scim.schema import CORE_USER
 
 JC_URL = "https://jc.test"
 API_KEY = "jc-test-key-0123456789"
@@ -52,6 +53,23 @@ def jc_user(**overrides: Any) -> dict[str, Any]:
 def sent_json(route: respx.Route) -> Any:
     """The JSON body of the last request that reached `route`."""
     return json.loads(route.calls.last.request.content)
+
+
+def schema_paths(document: dict[str, Any]) -> set[str]:
+    """Every attribute a /Schemas document names, as attribute-table paths: "name.givenName",
+    "<extension urn>:department", and one 'phoneNumbers[type eq "work"].value' per canonical type and part."""
+    prefix = "" if document["id"] == CORE_USER else f"{document['id']}:"
+    paths: set[str] = set()
+    for attribute in document["attributes"]:
+        subs = [s["name"] for s in attribute.get("subAttributes", [])]
+        if attribute["name"] == "name":
+            paths.update(f"name.{s}" for s in subs)
+        elif attribute["name"] in ("phoneNumbers", "addresses"):  # kept by type: one path per (type, part)
+            types = next(s["canonicalValues"] for s in attribute["subAttributes"] if s["name"] == "type")
+            paths.update(f'{attribute["name"]}[type eq "{t}"].{part}' for t in types for part in subs if part != "type")
+        else:
+            paths.add(prefix + attribute["name"])
+    return paths
 
 
 # Two Entra users as the seed's mappings deliver them (mailNickname -> userName, UPN -> email).
