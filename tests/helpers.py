@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import respx
 
 from devtools.entra_sim import DirectoryUser
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.scim.schema import CORE_USER
+from scim_proxy.settings import Settings
+from scim_proxy.web.app import create_app
 
 JC_URL = "https://jc.test"
 API_KEY = "jc-test-key-0123456789"
@@ -48,6 +54,21 @@ def jc_user(**overrides: Any) -> dict[str, Any]:
     }
     user.update(overrides)
     return user
+
+
+@contextlib.asynccontextmanager
+async def in_process(
+    settings: Settings, jc: respx.Router, *, raise_app_exceptions: bool = True, **app_options: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for our app built on `settings` (and `app_options`, e.g. tracing), its JumpCloud calls answered by `jc`.
+
+    raise_app_exceptions=False: an unexpected error reaches the client as the 500 the proxy sends.
+    """
+    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
+    app = create_app(settings, jumpcloud=upstream, **app_options)
+    inbound = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    async with upstream.http, httpx.AsyncClient(transport=inbound, base_url="http://proxy.test") as client:
+        yield client
 
 
 def sent_json(route: respx.Route) -> Any:
