@@ -47,11 +47,15 @@ async def test_empty_answer_to_a_user_update_is_404(client: httpx.AsyncClient, j
 
 async def test_a_non_json_answer_to_a_read_stays_a_502(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """An HTML page in a 200 is not JumpCloud saying "no such user": it stays 502, the user is not declared gone."""
-    jc.get(USER).respond(200, text="<html>maintenance</html>")
+    route = jc.get(USER).respond(200, text="<html>maintenance</html>")
 
     resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
-    assert 502 == resp.status_code
+    assert (502, "JumpCloud sent an answer we could not read", 1) == (
+        resp.status_code,
+        resp.json()["detail"],
+        route.call_count,
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +87,7 @@ async def test_a_refused_rename_is_400_mutability(client: httpx.AsyncClient, jc:
 
 async def test_a_rename_answered_in_another_case_is_not_refused(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A rename JumpCloud applied but answers in another case is a success (userName is not caseExact)."""
-    jc.put(USER).respond(200, json=jc_user(username="Jane.Doe"))
+    route = jc.put(USER).respond(200, json=jc_user(username="Jane.Doe"))
 
     resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
@@ -92,6 +96,7 @@ async def test_a_rename_answered_in_another_case_is_not_refused(client: httpx.As
     )
 
     assert (200, "Jane.Doe") == (resp.status_code, resp.json()["userName"])
+    assert ({"username": "jane.doe"}, 1) == (sent_json(route), route.call_count)
 
 
 async def test_a_rename_to_a_taken_username_stays_409(client: httpx.AsyncClient, jc: respx.Router) -> None:
