@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import respx
 
-from devtools.entra_sim import DirectoryUser
+from devtools.entra_sim import PATCH_OP, DirectoryUser
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.scim.schema import CORE_USER
 from scim_proxy.settings import Settings
@@ -69,6 +69,11 @@ async def in_process(
     inbound = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     async with upstream.http, httpx.AsyncClient(transport=inbound, base_url="http://proxy.test") as client:
         yield client
+
+
+def patch_op(*operations: dict[str, Any]) -> dict[str, Any]:
+    """A SCIM PatchOp request body carrying `operations`."""
+    return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
 def sent_json(route: respx.Route) -> Any:
