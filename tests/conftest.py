@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Generator, Iterator
 
 import httpx
+import hypothesis
 import pytest
 import respx
 import structlog
 
-from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app
 
-from .helpers import JC_URL
+from .helpers import JC_URL, in_process
 
 CALL_REPORT = pytest.StashKey[pytest.TestReport]()  # the outcome of a test's call phase, read in teardowns
 EXIT_STATUS = pytest.StashKey[int]()  # how the session ended, read when pytest unconfigures
+
+# Property tests draw the same examples on every run, with no per-example deadline (200 ms by default, a
+# wall-clock budget a loaded machine can miss) and no too_slow health check: Hypothesis's own "ci" profile.
+hypothesis.settings.load_profile("ci")
 
 
 @pytest.fixture(name="settings")
@@ -53,12 +56,7 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestR
 @pytest.fixture(name="client")
 async def _client(jc: respx.Router, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """Our app driven in-process, its JumpCloud calls answered by `jc`."""
-    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
-    app = create_app(settings, jumpcloud=upstream)
-    async with (
-        upstream.http,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://proxy.test") as client,
-    ):
+    async with in_process(settings, jc) as client:
         yield client
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import respx
 
-from devtools.entra_sim import DirectoryUser
+from devtools.entra_sim import PATCH_OP, DirectoryUser
+from scim_proxy.jumpcloud.transport import make_jumpcloud_client
+from scim_proxy.scim.schema import CORE_USER
+from scim_proxy.settings import Settings
+from scim_proxy.web.app import create_app
 
 JC_URL = "https://jc.test"
 API_KEY = "jc-test-key-0123456789"
@@ -49,9 +56,46 @@ def jc_user(**overrides: Any) -> dict[str, Any]:
     return user
 
 
+@contextlib.asynccontextmanager
+async def in_process(
+    settings: Settings, jc: respx.Router, *, raise_app_exceptions: bool = True, **app_options: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for our app built on `settings` (and `app_options`, e.g. tracing), its JumpCloud calls answered by `jc`.
+
+    raise_app_exceptions=False: an unexpected error reaches the client as the 500 the proxy sends.
+    """
+    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
+    app = create_app(settings, jumpcloud=upstream, **app_options)
+    inbound = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    async with upstream.http, httpx.AsyncClient(transport=inbound, base_url="http://proxy.test") as client:
+        yield client
+
+
+def patch_op(*operations: dict[str, Any]) -> dict[str, Any]:
+    """A SCIM PatchOp request body carrying `operations`."""
+    return {"schemas": [PATCH_OP], "Operations": list(operations)}
+
+
 def sent_json(route: respx.Route) -> Any:
     """The JSON body of the last request that reached `route`."""
     return json.loads(route.calls.last.request.content)
+
+
+def schema_paths(document: dict[str, Any]) -> set[str]:
+    """Every attribute a /Schemas document names, as attribute-table paths: "name.givenName",
+    "<extension urn>:department", and one 'phoneNumbers[type eq "work"].value' per canonical type and part."""
+    prefix = "" if document["id"] == CORE_USER else f"{document['id']}:"
+    paths: set[str] = set()
+    for attribute in document["attributes"]:
+        subs = [s["name"] for s in attribute.get("subAttributes", [])]
+        if attribute["name"] == "name":
+            paths.update(f"name.{s}" for s in subs)
+        elif attribute["name"] in ("phoneNumbers", "addresses"):  # kept by type: one path per (type, part)
+            types = next(s["canonicalValues"] for s in attribute["subAttributes"] if s["name"] == "type")
+            paths.update(f'{attribute["name"]}[type eq "{t}"].{part}' for t in types for part in subs if part != "type")
+        else:
+            paths.add(prefix + attribute["name"])
+    return paths
 
 
 # Two Entra users as the seed's mappings deliver them (mailNickname -> userName, UPN -> email).

@@ -46,6 +46,22 @@ class Scripted:
     connections: int = 0
     url: str = ""
 
+    async def arrived(self, count: int) -> None:
+        """Return once `count` requests have reached the server (a test's sign that a call is in flight)."""
+        async with asyncio.timeout(WAIT):
+            while len(self.received) < count:
+                await asyncio.sleep(0.001)
+
+
+async def hang_up(writer: asyncio.StreamWriter) -> None:
+    """No answer: the server closes the connection at once."""
+    writer.close()
+
+
+async def never_answer(writer: asyncio.StreamWriter) -> None:
+    """No answer and no close: the server stays silent (until the test ends and cancels it)."""
+    await asyncio.sleep(WAIT)
+
 
 def answer(status: int = 200, body: bytes = b'{"ok":true}', *headers: tuple[str, str]) -> bytes:
     """A complete answer with a Content-Length; `headers` are added as given."""

@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
+import attrs
 import httpx
 import pytest
 import respx
 
 from scim_proxy import __main__ as cli
-from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app
 
-from .helpers import AUTH, JC_URL, USER_ID, jc_user, sent_json
+from .helpers import AUTH, USER_ID, jc_user, sent_json
 
 MARKED = [{"name": "scimProxyRemoved", "value": "2026-12-02T00:00:00Z"}]
 
 
-@pytest.fixture(name="suspending")
-async def _suspending(jc: respx.Router) -> AsyncIterator[httpx.AsyncClient]:
-    """The app in suspend mode, externalId kept in the custom attribute entraId."""
-    settings = Settings(jumpcloud_url=JC_URL, delete_mode="suspend", external_id_field="attributes.entraId")
-    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
-    app = create_app(settings, jumpcloud=upstream)
-    async with upstream.http, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client:
-        yield client
+@pytest.fixture(name="settings")
+def _suspending(settings: Settings) -> Settings:
+    """The suite's settings in suspend mode, externalId kept in the custom attribute entraId (`client` runs on them)."""
+    return attrs.evolve(settings, delete_mode="suspend", external_id_field="attributes.entraId")
 
 
-async def test_delete_suspends_and_marks_in_two_calls(suspending: httpx.AsyncClient, jc: respx.Router) -> None:
+async def test_delete_suspends_and_marks_in_two_calls(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """DELETE reads the user and PUTs it suspended and marked; nothing is deleted in JumpCloud."""
     read = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(attributes=[{"name": "hr", "value": "1"}]))
     put = jc.put(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(suspended=True, attributes=MARKED))
 
-    resp = await suspending.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
+    resp = await client.delete(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
     assert (204, 1, 1, 2) == (resp.status_code, read.call_count, put.call_count, len(jc.calls))
     body = sent_json(put)
@@ -52,31 +46,31 @@ async def test_delete_suspends_and_marks_in_two_calls(suspending: httpx.AsyncCli
     ],
 )
 async def test_a_removed_user_is_gone_for_every_operation(
-    suspending: httpx.AsyncClient, jc: respx.Router, method: str, json: object
+    client: httpx.AsyncClient, jc: respx.Router, method: str, json: object
 ) -> None:
     """A user suspend mode removed is 404 to reads, writes and deletes alike, after one read and no write:
     a PATCH `active: true` can never re-enable it."""
     read = jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user(suspended=True, attributes=MARKED))
 
-    resp = await suspending.request(method, f"/scim/v2/Users/{USER_ID}", json=json, headers=AUTH)
+    resp = await client.request(method, f"/scim/v2/Users/{USER_ID}", json=json, headers=AUTH)
 
     assert (404, 1, 1) == (resp.status_code, read.call_count, len(jc.calls))
 
 
-async def test_lists_and_filters_leave_removed_users_out(suspending: httpx.AsyncClient, jc: respx.Router) -> None:
+async def test_lists_and_filters_leave_removed_users_out(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A page of everyone is a search excluding the marked users; a hit JumpCloud still returns marked is dropped."""
     search = jc.post("/api/search/systemusers").respond(
         200, json={"totalCount": 2, "results": [jc_user(), jc_user(_id="64b0c0ffee0000000000abce", attributes=MARKED)]}
     )
 
-    resp = await suspending.get("/scim/v2/Users", headers=AUTH)
+    resp = await client.get("/scim/v2/Users", headers=AUTH)
 
     assert (200, [USER_ID], 1) == (resp.status_code, [r["id"] for r in resp.json()["Resources"]], search.call_count)
     assert {"attributes.name": {"$ne": "scimProxyRemoved"}} in sent_json(search)["filter"]["and"]
 
 
 async def test_external_id_in_a_custom_attribute_is_one_narrow_search(
-    suspending: httpx.AsyncClient, jc: respx.Router
+    client: httpx.AsyncClient, jc: respx.Router
 ) -> None:
     """`externalId eq` searches the custom attribute by name and value in one call, and checks the hit exactly:
     a user whose entraId differs (the value sat in another attribute) is not a match."""
@@ -86,7 +80,7 @@ async def test_external_id_in_a_custom_attribute_is_one_narrow_search(
     hit = jc_user(attributes=[{"name": "entraId", "value": "e-1"}])
     search = jc.post("/api/search/systemusers").respond(200, json={"totalCount": 2, "results": [hit, other]})
 
-    resp = await suspending.get("/scim/v2/Users", params={"filter": 'externalId eq "e-1"'}, headers=AUTH)
+    resp = await client.get("/scim/v2/Users", params={"filter": 'externalId eq "e-1"'}, headers=AUTH)
 
     assert ([USER_ID], 1) == ([r["id"] for r in resp.json()["Resources"]], search.call_count)
     conditions = sent_json(search)["filter"]["and"]

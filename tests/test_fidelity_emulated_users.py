@@ -5,19 +5,15 @@ from __future__ import annotations
 from devtools.emulator import EmulatorConfig, Quirks
 
 from .emulated import emulated
+from .helpers import patch_op
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 UNKNOWN_ID = "0123456789abcdef01234567"
 
 
 def _user(name: str, **extra: object) -> dict[str, object]:
     return {"schemas": [CORE, ENT], "userName": name, "emails": [{"value": f"{name}@contoso.com"}], **extra}
-
-
-def _patch(*operations: dict[str, object]) -> dict[str, object]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
 async def test_users_without_employee_number_never_collide_on_empty_identifier() -> None:
@@ -33,7 +29,7 @@ async def test_users_without_employee_number_never_collide_on_empty_identifier()
         ]
         again = await stack.scim.put(f"/Users/{ids[0]}", json=_user("a"))
         removed = await stack.scim.patch(
-            f"/Users/{ids[1]}", json=_patch({"op": "Remove", "path": f"{ENT}:employeeNumber"})
+            f"/Users/{ids[1]}", json=patch_op({"op": "Remove", "path": f"{ENT}:employeeNumber"})
         )
 
         assert [200, 200, 200, 200] == [r.status_code for r in (*puts, again, removed)]
@@ -47,7 +43,7 @@ async def test_unknown_ids_answered_200_with_no_body_are_404() -> None:
     async with emulated(EmulatorConfig(quirks=Quirks(empty_body_for_unknown_id=True))) as stack:
         read = await stack.scim.get(f"/Users/{UNKNOWN_ID}")
         patched = await stack.scim.patch(
-            f"/Users/{UNKNOWN_ID}", json=_patch({"op": "replace", "path": "title", "value": "T"})
+            f"/Users/{UNKNOWN_ID}", json=patch_op({"op": "replace", "path": "title", "value": "T"})
         )
         put = await stack.scim.put(f"/Users/{UNKNOWN_ID}", json=_user("ghost"))
         group = await stack.scim.get(f"/Groups/{UNKNOWN_ID}")
@@ -64,7 +60,7 @@ async def test_renaming_a_user_in_a_group_is_400_mutability_either_way() -> None
             loner = stack.emulator.create_user({"username": "solo", "email": "solo@contoso.com"})
             group = stack.emulator.create_group({"name": "Laptops"})
             stack.emulator.add_member(group["id"], member["_id"])
-            rename = _patch(
+            rename = patch_op(
                 {"op": "Replace", "path": "userName", "value": "jane"},
                 {"op": "Replace", "path": "title", "value": "Lead"},
             )
@@ -86,7 +82,7 @@ async def test_value_filtered_manager_remove_clears_only_that_manager() -> None:
         other = stack.emulator.create_user({"username": "other", "email": "other@contoso.com"})["_id"]
         managed = stack.emulator.create_user({"username": "a", "email": "a@contoso.com", "manager": boss})["_id"]
         kept = stack.emulator.create_user({"username": "b", "email": "b@contoso.com", "manager": other})["_id"]
-        remove = _patch({"op": "remove", "path": f'{ENT}:manager[value eq "{boss}"]'})
+        remove = patch_op({"op": "remove", "path": f'{ENT}:manager[value eq "{boss}"]'})
 
         answers = [await stack.scim.patch(f"/Users/{uid}", json=remove) for uid in (managed, kept)]
 

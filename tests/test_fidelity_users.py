@@ -8,16 +8,11 @@ import httpx
 import pytest
 import respx
 
-from .helpers import AUTH, MANAGER_ID, USER_ID, jc_user, sent_json
+from .helpers import AUTH, MANAGER_ID, USER_ID, jc_user, patch_op, sent_json
 
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 USER = f"/api/systemusers/{USER_ID}"
 OTHER_ID = "64b0c0ffee0000000000bbbb"
-
-
-def patch(*operations: dict[str, object]) -> dict[str, object]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
 @pytest.mark.parametrize(
@@ -39,7 +34,7 @@ async def test_empty_answer_to_a_user_update_is_404(client: httpx.AsyncClient, j
     route = jc.put(USER).respond(200)
 
     resp = await client.patch(
-        f"/scim/v2/Users/{USER_ID}", json=patch({"op": "replace", "path": "title", "value": "T"}), headers=AUTH
+        f"/scim/v2/Users/{USER_ID}", json=patch_op({"op": "replace", "path": "title", "value": "T"}), headers=AUTH
     )
 
     assert (404, {"jobTitle": "T"}) == (resp.status_code, sent_json(route))
@@ -47,11 +42,15 @@ async def test_empty_answer_to_a_user_update_is_404(client: httpx.AsyncClient, j
 
 async def test_a_non_json_answer_to_a_read_stays_a_502(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """An HTML page in a 200 is not JumpCloud saying "no such user": it stays 502, the user is not declared gone."""
-    jc.get(USER).respond(200, text="<html>maintenance</html>")
+    route = jc.get(USER).respond(200, text="<html>maintenance</html>")
 
     resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
-    assert 502 == resp.status_code
+    assert (502, "JumpCloud sent an answer we could not read", 1) == (
+        resp.status_code,
+        resp.json()["detail"],
+        route.call_count,
+    )
 
 
 @pytest.mark.parametrize(
@@ -68,7 +67,7 @@ async def test_a_refused_rename_is_400_mutability(client: httpx.AsyncClient, jc:
 
     resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
-        json=patch(
+        json=patch_op(
             {"op": "Replace", "path": "userName", "value": "jane.doe"}, {"op": "Replace", "path": "title", "value": "T"}
         ),
         headers=AUTH,
@@ -83,15 +82,16 @@ async def test_a_refused_rename_is_400_mutability(client: httpx.AsyncClient, jc:
 
 async def test_a_rename_answered_in_another_case_is_not_refused(client: httpx.AsyncClient, jc: respx.Router) -> None:
     """A rename JumpCloud applied but answers in another case is a success (userName is not caseExact)."""
-    jc.put(USER).respond(200, json=jc_user(username="Jane.Doe"))
+    route = jc.put(USER).respond(200, json=jc_user(username="Jane.Doe"))
 
     resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
-        json=patch({"op": "replace", "path": "userName", "value": "jane.doe"}),
+        json=patch_op({"op": "replace", "path": "userName", "value": "jane.doe"}),
         headers=AUTH,
     )
 
     assert (200, "Jane.Doe") == (resp.status_code, resp.json()["userName"])
+    assert ({"username": "jane.doe"}, 1) == (sent_json(route), route.call_count)
 
 
 async def test_a_rename_to_a_taken_username_stays_409(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -99,7 +99,9 @@ async def test_a_rename_to_a_taken_username_stays_409(client: httpx.AsyncClient,
     jc.put(USER).respond(400, json={"code": 400, "message": "User already exists", "status": "INVALID_ARGUMENT"})
 
     resp = await client.patch(
-        f"/scim/v2/Users/{USER_ID}", json=patch({"op": "replace", "path": "userName", "value": "taken"}), headers=AUTH
+        f"/scim/v2/Users/{USER_ID}",
+        json=patch_op({"op": "replace", "path": "userName", "value": "taken"}),
+        headers=AUTH,
     )
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
@@ -136,7 +138,7 @@ async def test_value_filtered_manager_remove(
 
     resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
-        json=patch({"op": "remove", "path": f'{ENT}:manager[value eq "{MANAGER_ID}"]'}),
+        json=patch_op({"op": "remove", "path": f'{ENT}:manager[value eq "{MANAGER_ID}"]'}),
         headers=AUTH,
     )
 
@@ -151,7 +153,7 @@ async def test_unsupported_manager_filter_is_400_without_a_call(client: httpx.As
     """A manager filter the proxy cannot evaluate is 400 invalidPath, and nothing reaches JumpCloud."""
     resp = await client.patch(
         f"/scim/v2/Users/{USER_ID}",
-        json=patch({"op": "remove", "path": 'manager[displayName eq "Boss"]'}),
+        json=patch_op({"op": "remove", "path": 'manager[displayName eq "Boss"]'}),
         headers=AUTH,
     )
 

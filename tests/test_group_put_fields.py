@@ -1,37 +1,22 @@
 """The group PUT field list the proxy carries is JumpCloud's published `UserGroupPut`, field for field.
 
-The product never reads the spec at run time; this test reads it to keep the hand-made copy honest.
-The spec is vendored under tests/spec/jumpcloud-openapi/ (where CI finds it); on a development
-machine without that copy the shared reference folder is used, and without either the test skips.
+The product never reads the spec at run time; this test reads the copy vendored under
+tests/spec/jumpcloud-openapi/ to keep the hand-made list honest.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
-
-import pytest
 
 from scim_proxy.jumpcloud.models import JcGroup
 from scim_proxy.translate.groups import CARRIED_FIELDS, USER_GROUP_PUT_FIELDS, put_body
 
-SPEC_NAME = "JumpCloud.SDK.V2.json"
-VENDORED = Path(__file__).parent / "spec" / "jumpcloud-openapi" / SPEC_NAME
-SHARED = Path("/work/shared/reference/jumpcloud-openapi") / SPEC_NAME
-
-
-def _v2_spec() -> dict[str, Any]:
-    for path in (VENDORED, SHARED):
-        if path.is_file():
-            spec: dict[str, Any] = json.loads(path.read_text())
-            return spec
-    pytest.skip(f"JumpCloud's v2 spec is neither at {VENDORED} nor at {SHARED}")
+from .spec.swagger import SPEC_DIR
 
 
 def test_user_group_put_fields_match_the_spec() -> None:
     """USER_GROUP_PUT_FIELDS lists exactly the properties of the spec's UserGroupPut, name the only required one."""
-    definition = _v2_spec()["definitions"]["UserGroupPut"]
+    definition = json.loads((SPEC_DIR / "JumpCloud.SDK.V2.json").read_text())["definitions"]["UserGroupPut"]
 
     assert sorted(definition["properties"]) == sorted(USER_GROUP_PUT_FIELDS)
     assert ["name"] == definition["required"]

@@ -26,14 +26,12 @@ from scim_proxy.scim.groups import parse_group
 from scim_proxy.translate.groups import description_with, objectid_time, put_body, to_scim_group
 from scim_proxy.translate.groups import external_id as external_id_of_group
 
+from .helpers import patch_op
+
 A = "64b0c0ffee0000000000000a"
 B = "64b0c0ffee0000000000000b"
 C = "64b0c0ffee0000000000000c"
 URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
-
-
-def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
 
 
 @pytest.mark.parametrize(
@@ -74,7 +72,7 @@ def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
 )
 def test_member_operations_in_both_dialects(operations: list[dict[str, Any]], plan: MemberPlan) -> None:
     """Each Entra member operation becomes the member adds, removes or replacement it means."""
-    assert plan == parse_group_patch(_patch(*operations)).members
+    assert plan == parse_group_patch(patch_op(*operations)).members
 
 
 @pytest.mark.parametrize(
@@ -88,15 +86,15 @@ def test_member_operations_in_both_dialects(operations: list[dict[str, Any]], pl
 )
 def test_rename_by_path_or_value_object(operation: dict[str, Any]) -> None:
     """A rename by path, URN path or no-path value object sets the new displayName and nothing else."""
-    parsed = parse_group_patch(_patch(operation))
+    parsed = parse_group_patch(patch_op(operation))
 
     assert ("Sales EMEA", MemberPlan(), False) == (parsed.display_name, parsed.members, parsed.sets_external_id)
 
 
 def test_external_id_is_set_and_removed_and_unknown_paths_ignored() -> None:
     """externalId can be replaced or removed; an attribute JumpCloud has no home for is listed as ignored."""
-    replaced = parse_group_patch(_patch({"op": "replace", "value": {"externalId": "e1", "urn:x:owner": "o"}}))
-    removed = parse_group_patch(_patch({"op": "remove", "path": "externalId"}))
+    replaced = parse_group_patch(patch_op({"op": "replace", "value": {"externalId": "e1", "urn:x:owner": "o"}}))
+    removed = parse_group_patch(patch_op({"op": "remove", "path": "externalId"}))
 
     assert (True, "e1", ("urn:x:owner",)) == (replaced.sets_external_id, replaced.external_id, replaced.ignored)
     assert (True, None) == (removed.sets_external_id, removed.external_id)
@@ -117,7 +115,7 @@ def test_external_id_is_set_and_removed_and_unknown_paths_ignored() -> None:
 def test_bad_operations_are_refused(operation: dict[str, Any], error: type[ProxyError], words: str) -> None:
     """A member value that is not a JumpCloud user id, or an operation we cannot honour, is a 400 naming it."""
     with pytest.raises(error, match=None) as caught:
-        parse_group_patch(_patch(operation))
+        parse_group_patch(patch_op(operation))
 
     assert words in str(caught.value)
 

@@ -11,13 +11,12 @@ import respx
 
 from scim_proxy.provision.groups import MEMBER_READS
 
-from .helpers import AUTH, sent_json
+from .helpers import AUTH, patch_op, sent_json
 
 GID = "6026da081f24755306c2ee0d"
 U1, U2, U3 = ("64b0c0ffee00000000000001", "64b0c0ffee00000000000002", "64b0c0ffee00000000000003")
 GROUPS = "/api/v2/usergroups"
 MEMBERS = f"{GROUPS}/{GID}/members"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 def jc_group(**overrides: Any) -> dict[str, Any]:
@@ -36,10 +35,6 @@ def jc_group(**overrides: Any) -> dict[str, Any]:
 
 def members_page(*user_ids: str) -> list[dict[str, Any]]:
     return [{"to": {"id": uid, "type": "user", "attributes": None}, "attributes": None} for uid in user_ids]
-
-
-def patch(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
 def query(route: respx.Route, index: int = -1) -> dict[str, str]:
@@ -314,7 +309,9 @@ async def test_member_add_meeting_500_is_retried(client: httpx.AsyncClient, jc: 
     route.side_effect = [httpx.Response(500), httpx.Response(204)]
 
     resp = await client.patch(
-        f"/scim/v2/Groups/{GID}", json=patch({"op": "add", "path": "members", "value": [{"value": U1}]}), headers=AUTH
+        f"/scim/v2/Groups/{GID}",
+        json=patch_op({"op": "add", "path": "members", "value": [{"value": U1}]}),
+        headers=AUTH,
     )
 
     assert (204, 2) == (resp.status_code, route.call_count)
@@ -331,7 +328,7 @@ async def test_rename_reads_then_puts_everything_back(client: httpx.AsyncClient,
 
     resp = await client.patch(
         f"/scim/v2/Groups/{GID}",
-        json=patch({"op": "Replace", "path": "displayName", "value": "Sales EMEA"}),
+        json=patch_op({"op": "Replace", "path": "displayName", "value": "Sales EMEA"}),
         headers=AUTH,
     )
 
@@ -351,7 +348,7 @@ async def test_rename_to_taken_name_is_409(client: httpx.AsyncClient, jc: respx.
     jc.put(f"{GROUPS}/{GID}").respond(409, json={"message": "Already Exists"})
 
     resp = await client.patch(
-        f"/scim/v2/Groups/{GID}", json=patch({"op": "replace", "value": {"displayName": "HR"}}), headers=AUTH
+        f"/scim/v2/Groups/{GID}", json=patch_op({"op": "replace", "value": {"displayName": "HR"}}), headers=AUTH
     )
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
@@ -369,7 +366,7 @@ async def test_add_members_default_dialect(client: httpx.AsyncClient, jc: respx.
     value = [{"$ref": None, "value": u} for u in (U1, U2, U3)]
 
     resp = await client.patch(
-        f"/scim/v2/Groups/{GID}", json=patch({"op": "Add", "path": "members", "value": value}), headers=AUTH
+        f"/scim/v2/Groups/{GID}", json=patch_op({"op": "Add", "path": "members", "value": value}), headers=AUTH
     )
 
     assert 204 == resp.status_code
@@ -393,7 +390,7 @@ async def test_remove_members_both_dialects(
     )
     expected = [u for u in (U1, U2) if u in json.dumps(operation)]
 
-    resp = await client.patch(f"/scim/v2/Groups/{GID}", json=patch(operation), headers=AUTH)
+    resp = await client.patch(f"/scim/v2/Groups/{GID}", json=patch_op(operation), headers=AUTH)
 
     assert 204 == resp.status_code
     assert [{"op": "remove", "type": "user", "id": u} for u in expected] == member_bodies(route)
@@ -406,7 +403,7 @@ async def test_replace_members_adds_missing_and_removes_extra(client: httpx.Asyn
 
     resp = await client.patch(
         f"/scim/v2/Groups/{GID}",
-        json=patch({"op": "replace", "path": "members", "value": [{"value": U2}, {"value": U3}]}),
+        json=patch_op({"op": "replace", "path": "members", "value": [{"value": U2}, {"value": U3}]}),
         headers=AUTH,
     )
 
@@ -424,7 +421,7 @@ async def test_partial_failure_names_failed_members(client: httpx.AsyncClient, j
 
     resp = await client.patch(
         f"/scim/v2/Groups/{GID}",
-        json=patch({"op": "add", "path": "members", "value": [{"value": u} for u in (U1, U2, U3)]}),
+        json=patch_op({"op": "add", "path": "members", "value": [{"value": u} for u in (U1, U2, U3)]}),
         headers=AUTH,
     )
 
@@ -441,7 +438,7 @@ async def test_unknown_user_member_is_400_naming_it(client: httpx.AsyncClient, j
 
     resp = await client.patch(
         f"/scim/v2/Groups/{GID}",
-        json=patch({"op": "add", "path": "members", "value": [{"value": U1}, {"value": U2}]}),
+        json=patch_op({"op": "add", "path": "members", "value": [{"value": U1}, {"value": U2}]}),
         headers=AUTH,
     )
 
@@ -456,7 +453,9 @@ async def test_adding_to_a_deleted_group_is_404(client: httpx.AsyncClient, jc: r
     jc.get(f"{GROUPS}/{GID}").respond(404, json={"message": "Not Found"})
 
     resp = await client.patch(
-        f"/scim/v2/Groups/{GID}", json=patch({"op": "add", "path": "members", "value": [{"value": U1}]}), headers=AUTH
+        f"/scim/v2/Groups/{GID}",
+        json=patch_op({"op": "add", "path": "members", "value": [{"value": U1}]}),
+        headers=AUTH,
     )
 
     assert (404, "404") == (resp.status_code, resp.json()["status"])
@@ -469,7 +468,7 @@ async def test_member_value_that_is_not_a_user_id_is_400_without_calls(
     """A member value that cannot be a JumpCloud user id is 400 invalidValue naming it, with no upstream call."""
     resp = await client.patch(
         f"/scim/v2/Groups/{GID}",
-        json=patch({"op": "Add", "path": "members", "value": [{"value": U1}, {"value": "u1091"}]}),
+        json=patch_op({"op": "Add", "path": "members", "value": [{"value": U1}, {"value": "u1091"}]}),
         headers=AUTH,
     )
 
@@ -486,7 +485,7 @@ async def test_patch_with_attributes_answers_200_with_resource(client: httpx.Asy
 
     resp = await client.patch(
         f"/scim/v2/Groups/{GID}?attributes=members",
-        json=patch({"op": "add", "path": "members", "value": [{"value": U1}]}),
+        json=patch_op({"op": "add", "path": "members", "value": [{"value": U1}]}),
         headers=AUTH,
     )
 

@@ -4,9 +4,11 @@ how it reads answers, when it reuses a connection, and how each failure comes ou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import ssl
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -22,7 +24,7 @@ from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.settings import Settings
 
 from .helpers import API_KEY, USER_ID, jc_user
-from .http11_server import WAIT, answer, scripted
+from .http11_server import WAIT, answer, hang_up, never_answer, scripted
 
 AUTH = Credentials(API_KEY)
 TIMEOUT = httpx.Timeout(WAIT)
@@ -33,21 +35,22 @@ def client(url: str, **transport: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=url, transport=Http11Transport(**transport), timeout=TIMEOUT)  # type: ignore[arg-type]
 
 
-def users(url: str, **settings: object) -> JumpCloudUsers:
-    """The production JumpCloud client on the transport under test, with quick retries."""
+@contextlib.asynccontextmanager
+async def users(url: str, **settings: object) -> AsyncIterator[JumpCloudUsers]:
+    """The production JumpCloud client on the transport under test, with quick retries; closed on the way out."""
     config = Settings(jumpcloud_url=url, retry_backoff=0.001, retry_backoff_max=0.01, **settings)  # type: ignore[arg-type]
-    return JumpCloudUsers(make_jumpcloud_client(config, upstream_client="httptools"))
+    jumpcloud = make_jumpcloud_client(config, upstream_client="httptools")
+    async with jumpcloud.http:
+        yield JumpCloudUsers(jumpcloud)
 
 
 async def test_a_search_goes_out_as_httpx_would_send_it_and_its_answer_comes_back() -> None:
     """A search is one request line, the client's and the call's headers, Content-Length and the JSON
     body; the answer's page is read from the body."""
     page = {"totalCount": 1, "results": [jc_user()]}
-    async with scripted(answer(200, json.dumps(page).encode())) as server:
-        jc = users(server.url)
+    async with scripted(answer(200, json.dumps(page).encode())) as server, users(server.url) as jc:
         budget.begin_request(WAIT)
         found = await jc.search_users({"username": "jdoe"}, skip=0, limit=1, auth=AUTH)
-        await jc._client.aclose()
 
     assert [USER_ID] == [user.id for user in found.results]
     [sent] = server.received
@@ -152,26 +155,16 @@ async def test_a_head_request_does_not_wait_for_a_body() -> None:
 
 async def test_a_server_that_closes_before_answering_is_a_protocol_error() -> None:
     """A connection closed before the answer raises RemoteProtocolError."""
-
-    async def close(writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    async with scripted(close) as server, client(server.url) as http:
+    async with scripted(hang_up) as server, client(server.url) as http:
         with pytest.raises(httpx.RemoteProtocolError):
             await http.get("/gone")
 
 
 async def test_a_dropped_answer_is_retried_by_our_client_and_every_attempt_counted() -> None:
     """A GET whose connection drops is sent again by JumpCloudClient, never by the transport: two calls counted."""
-
-    async def close(writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    async with scripted(close, answer(200, json.dumps(jc_user()).encode())) as server:
-        jc = users(server.url)
+    async with scripted(hang_up, answer(200, json.dumps(jc_user()).encode())) as server, users(server.url) as jc:
         stats = budget.begin_request(WAIT)
         user = await jc.get_user(USER_ID, auth=AUTH)
-        await jc._client.aclose()
 
     assert (USER_ID, 2, 1) == (user.id, stats.calls, stats.retries)
     assert [0, 1] == [request.connection for request in server.received]
@@ -192,35 +185,31 @@ async def test_an_answer_cut_short_is_a_protocol_error() -> None:
 
 async def test_a_server_that_does_not_answer_times_out_and_the_call_is_a_504() -> None:
     """No answer within the read timeout raises ReadTimeout; through JumpCloudClient, UpstreamTimeout."""
-
-    async def silent(writer: asyncio.StreamWriter) -> None:
-        await asyncio.sleep(WAIT)
-
-    async with scripted(silent, silent) as server:
+    async with scripted(never_answer, never_answer) as server:
         async with client(server.url) as http:
             with pytest.raises(httpx.ReadTimeout):
                 await http.get("/slow", timeout=0.1)
-        jc = users(server.url, upstream_timeout=0.1, retry_attempts=1)
-        budget.begin_request(WAIT)
-        with pytest.raises(UpstreamTimeout):
-            await jc.get_user(USER_ID, auth=AUTH)
-        await jc._client.aclose()
+        async with users(server.url, upstream_timeout=0.1, retry_attempts=1) as jc:
+            budget.begin_request(WAIT)
+            with pytest.raises(UpstreamTimeout):
+                await jc.get_user(USER_ID, auth=AUTH)
 
 
 async def test_an_answer_that_trickles_in_is_not_timed_out_while_bytes_keep_coming() -> None:
     """The read timeout is the longest silence, not the whole answer's time."""
 
     async def trickle(writer: asyncio.StreamWriter) -> None:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
-        for byte in b"{  }":
-            await asyncio.sleep(0.06)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n")
+        for byte in b"{    }":
+            await asyncio.sleep(0.05)
             writer.write(bytes([byte]))
             await writer.drain()
 
+    # Six gaps of 0.05 s outlast the 0.25 s timeout as a whole, while each leaves 0.2 s to spare on a busy machine.
     async with scripted(trickle) as server, client(server.url) as http:
-        resp = await http.get("/trickle", timeout=0.15)
+        resp = await http.get("/trickle", timeout=0.25)
 
-    assert b"{  }" == resp.content
+    assert b"{    }" == resp.content
 
 
 async def test_a_refused_connection_is_a_connect_error_and_the_call_a_502() -> None:
@@ -230,11 +219,10 @@ async def test_a_refused_connection_is_a_connect_error_and_the_call_a_502() -> N
     async with client(url) as http:
         with pytest.raises(httpx.ConnectError):
             await http.get("/nobody")
-    jc = users(url, retry_attempts=1)
-    budget.begin_request(WAIT)
-    with pytest.raises(UpstreamUnavailable):
-        await jc.get_user(USER_ID, auth=AUTH)
-    await jc._client.aclose()
+    async with users(url, retry_attempts=1) as jc:
+        budget.begin_request(WAIT)
+        with pytest.raises(UpstreamUnavailable):
+            await jc.get_user(USER_ID, auth=AUTH)
 
 
 async def test_a_garbled_answer_is_a_protocol_error() -> None:
@@ -276,7 +264,7 @@ async def test_calls_beyond_the_connection_cap_wait_for_a_free_one() -> None:
 
     async with scripted(held, answer()) as server, client(server.url, limits=httpx.Limits(max_connections=1)) as http:
         first = asyncio.ensure_future(http.get("/first"))
-        await asyncio.sleep(0.05)
+        await server.arrived(1)  # the one connection is now busy with /first
         with pytest.raises(httpx.PoolTimeout):
             await http.get("/late", timeout=httpx.Timeout(WAIT, pool=0.05))
         second = asyncio.ensure_future(http.get("/second"))
@@ -289,13 +277,9 @@ async def test_calls_beyond_the_connection_cap_wait_for_a_free_one() -> None:
 
 async def test_a_cancelled_call_does_not_leave_its_connection_for_the_next() -> None:
     """A call cancelled while waiting for its answer closes that connection; the next call opens another."""
-
-    async def stall(writer: asyncio.StreamWriter) -> None:
-        await asyncio.sleep(WAIT)
-
-    async with scripted(stall, answer()) as server, client(server.url) as http:
+    async with scripted(never_answer, answer()) as server, client(server.url) as http:
         pending = asyncio.ensure_future(http.get("/stalled"))
-        await asyncio.sleep(0.05)
+        await server.arrived(1)  # sent: the call now waits for its answer
         pending.cancel()
         with pytest.raises(asyncio.CancelledError):
             await pending

@@ -18,8 +18,7 @@ DEV_ONLY = ("devtools/", "emulator", "entra_sim", "demo", "servers")
 
 def _uv() -> str:
     found = str(UV) if UV.exists() else shutil.which("uv")
-    if found is None:
-        pytest.skip("uv is not installed (make installs it into .tools/)")
+    assert found is not None, "uv is not installed: `make install` puts it in .tools/bin"
     return found
 
 

@@ -16,12 +16,10 @@ import httpx
 import pytest
 import respx
 
-from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.recording import REDACTED, CassetteWriter, body_fields, redact, safe_headers
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app
 
-from .helpers import API_KEY, AUTH, USER_ID, jc_user
+from .helpers import API_KEY, AUTH, USER_ID, in_process, jc_user
 
 PASSWORD = "Sup3r-Secret-Pa55!"
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -150,10 +148,7 @@ def test_writer_is_thread_safe(tmp_path: Path) -> None:
 async def _recorded(jc: respx.Router, settings: Settings, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """Our app recording to tmp_path/rec.jsonl, its JumpCloud answered by `jc`."""
     settings = attrs.evolve(settings, record_path=str(tmp_path / "rec.jsonl"))
-    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
-    app = create_app(settings, jumpcloud=upstream)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with upstream.http, httpx.AsyncClient(transport=transport, base_url="https://proxy.test") as client:
+    async with in_process(settings, jc, raise_app_exceptions=False) as client:
         yield client
 
 
@@ -314,14 +309,9 @@ async def test_recording_failure_does_not_fail_the_request(
 ) -> None:
     """When the recording cannot be written, the SCIM request still succeeds."""
     settings = attrs.evolve(settings, record_path=str(tmp_path))  # a directory: every write fails
-    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
-    app = create_app(settings, jumpcloud=upstream)
     jc.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
 
-    async with (
-        upstream.http,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://proxy.test") as client,
-    ):
+    async with in_process(settings, jc) as client:
         resp = await client.get(f"/scim/v2/Users/{USER_ID}", headers=AUTH)
 
     assert (200, USER_ID) == (resp.status_code, resp.json()["id"])
@@ -332,13 +322,8 @@ async def test_app_rotates_with_settings(jc: respx.Router, settings: Settings, t
     """record_max_bytes and record_backups reach the writer: a small cap yields FILE and FILE.1 only."""
     path = tmp_path / "rec.jsonl"
     settings = attrs.evolve(settings, record_path=str(path), record_max_bytes=100, record_backups=1)
-    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
-    app = create_app(settings, jumpcloud=upstream)
 
-    async with (
-        upstream.http,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://proxy.test") as client,
-    ):
+    async with in_process(settings, jc) as client:
         for _ in range(3):
             await client.get("/scim/v2/ServiceProviderConfig")
 

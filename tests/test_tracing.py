@@ -13,12 +13,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from structlog.testing import capture_logs
 
-from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app
 from scim_proxy.web.spans import Tracing, scim_path_template
 
-from .helpers import API_KEY, AUTH, JC_URL, USER_ID, jc_user
+from .helpers import API_KEY, AUTH, JC_URL, USER_ID, in_process, jc_user
 
 ORG_ID = "5f0c0ffee0000000000000aa"
 REMOTE_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -49,11 +47,8 @@ async def _traced(
     """Our app with tracing into `spans`, its JumpCloud calls answered by `jc`."""
     provider = TracerProvider(shutdown_on_exit=False)
     provider.add_span_processor(SimpleSpanProcessor(spans))
-    upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
-    app = create_app(settings, jumpcloud=upstream, tracing=Tracing(provider, jumpcloud_url=JC_URL))
-    # raise_app_exceptions=False: an unexpected error reaches the client as the 500 the proxy sends.
-    inbound = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with upstream.http, httpx.AsyncClient(transport=inbound, base_url="http://proxy.test") as client:
+    tracing = Tracing(provider, jumpcloud_url=JC_URL)
+    async with in_process(settings, jc, tracing=tracing, raise_app_exceptions=False) as client:
         yield client
     provider.shutdown()
 

@@ -261,4 +261,5 @@ async def test_create_body_is_what_was_sent_each_time(client: httpx.AsyncClient,
     assert 201 == resp.status_code
     assert ["create", "search", "create", "create"] == sequence(jc)
     assert "jane.doe" == sent_json(create)["username"]
+    assert {"state", "suspended", "password"}.isdisjoint(sent_json(create))
     assert 1 == len({call.request.content for call in create.calls})

@@ -9,27 +9,12 @@ import pytest
 from scim_proxy.scim import discovery
 from scim_proxy.scim.schema import CORE_GROUP, CORE_USER, DEFAULT_USER_SCHEMA, ENTERPRISE_USER, USER_ATTRIBUTES
 
+from ..helpers import schema_paths
+
 BY_FIELD = DEFAULT_USER_SCHEMA.by_field
 
 
 BASE = "https://proxy.example.com/scim/v2"
-
-
-def leaf_paths(document: dict[str, Any]) -> set[str]:
-    """Every attribute a schema document names, as table paths ("name.givenName", "<urn>:department")."""
-    prefix = f"{ENTERPRISE_USER}:" if document["id"] == ENTERPRISE_USER else ""
-    paths: set[str] = set()
-    for attribute in document["attributes"]:
-        subs = [s["name"] for s in attribute.get("subAttributes", [])]
-        if attribute["name"] == "name":
-            paths.update(f"name.{s}" for s in subs)
-        elif attribute["name"] in ("phoneNumbers", "addresses"):  # one path per (type, part)
-            types = next(s["canonicalValues"] for s in attribute["subAttributes"] if s["name"] == "type")
-            parts = [s for s in subs if s != "type"]
-            paths.update(f'{attribute["name"]}[type eq "{t}"].{part}' for t in types for part in parts)
-        else:
-            paths.add(prefix + attribute["name"])
-    return paths
 
 
 def by_name(document: dict[str, Any], name: str) -> dict[str, Any]:
@@ -43,7 +28,7 @@ def test_schemas_advertise_exactly_the_table() -> None:
     documents = discovery.schemas(BASE, groups=False)
 
     assert [CORE_USER, ENTERPRISE_USER] == [d["id"] for d in documents]
-    assert {a.path for a in USER_ATTRIBUTES} == leaf_paths(documents[0]) | leaf_paths(documents[1])
+    assert {a.path for a in USER_ATTRIBUTES} == schema_paths(documents[0]) | schema_paths(documents[1])
 
 
 @pytest.mark.parametrize(
@@ -153,7 +138,7 @@ def test_schema_locations() -> None:
 
 
 def test_service_provider_config() -> None:
-    """The ServiceProviderConfig promises PATCH and filtering, and no bulk, sort, etag or password change."""
+    """The ServiceProviderConfig promises PATCH, filtering and sorting, and no bulk, etag or password change."""
     config = discovery.service_provider_config(BASE)
 
     assert {
