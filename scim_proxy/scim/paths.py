@@ -192,7 +192,8 @@ def typed_entries(path: str, value: Any, schema: UserSchema) -> tuple[list[tuple
     is not such an attribute.
     """
     top = canonical(path)
-    if top not in schema.typed_tops:
+    kept = schema.entry_types.get(top)
+    if kept is None:
         return None
     entries = value if isinstance(value, list) else [value]
     leaves: list[tuple[str, Any]] = []
@@ -203,10 +204,10 @@ def typed_entries(path: str, value: Any, schema: UserSchema) -> tuple[list[tuple
             continue
         folded = {str(k).lower(): v for k, v in entry.items()}
         entry_type = folded.get("type")
-        prefix = typed_key(top, entry_type) if isinstance(entry_type, str) else ""
-        if not prefix or not any(key.startswith(prefix + ".") for key in schema.by_path):
+        if not isinstance(entry_type, str) or entry_type.lower() not in kept:
             ignored.append(f'{path}[type eq "{entry_type}"]' if isinstance(entry_type, str) else f"{path}[no type]")
             continue
+        prefix = typed_key(top, entry_type)
         for sub, item in folded.items():
             if sub not in ("type", "primary", "display"):
                 leaves.append((f"{prefix}.{sub}", item))
