@@ -15,6 +15,7 @@ Resolution rules (RFC 7644 section 3.4.2.2, RFC 7643 section 2.1):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -158,6 +159,7 @@ def _user_infos(row: UserAttribute) -> list[AttributeInfo]:
     return [AttributeInfo(path=row.path, top=name, extension=extension, type=kind, case_exact=row.case_exact)]
 
 
+@functools.cache  # the Group table is fixed: built once, not on every /Groups request
 def group_filter_attributes() -> FilterAttributes:
     """The Group's filterable attributes, as translate/groups.py renders them."""
     infos = [
