@@ -149,7 +149,7 @@ def _remove(path: str | None, index: int, ignored: list[str], schema: UserSchema
         # RFC 7644 section 3.5.2.2: removing a complex attribute removes its sub-attributes.
         under = resolve_complex(path, schema)
         if not under:
-            leaves = [p for p, _ in flatten({path: {}}, schema=schema)]
+            leaves = [leaf for leaf, _, _ in flatten({path: {}}, schema=schema)]
             ignored.extend(leaves or [path])
         return [change for a in under for change in _clear(a)]
     if attribute.kind == "boolean":

@@ -216,21 +216,21 @@ def typed_entries(path: str, value: Any, schema: UserSchema) -> tuple[list[tuple
 
 def flatten(
     value: Mapping[str, Any], prefix: str = "", schema: UserSchema = DEFAULT_USER_SCHEMA
-) -> Iterator[tuple[str, Any]]:
-    """Leaf (path, value) pairs of a resource or a no-path PATCH value, dotted keys expanded."""
+) -> Iterator[tuple[str, Any, UserAttribute | None]]:
+    """Leaf (path, value, attribute) triples of a resource or a no-path PATCH value, dotted keys
+    expanded; `attribute` is the row the path names (None: not one we keep), resolved once here."""
     for key, item in value.items():
         if not isinstance(key, str):
             continue
         path = _join(prefix, key, schema)
         if len(path) > MAX_PATH_LENGTH:
-            yield path, item  # no attribute is named like this: a leaf to ignore, not a tree to walk
+            yield path, item, None  # no attribute is named like this: a leaf to ignore, not a tree to walk
             continue
-        if resolve_quietly(path, schema) is not None:
-            yield path, item
-        elif isinstance(item, Mapping):
-            yield from flatten(item, path, schema)
+        attribute = resolve_quietly(path, schema)
+        if attribute is not None or not isinstance(item, Mapping):
+            yield path, item, attribute
         else:
-            yield path, item
+            yield from flatten(item, path, schema)
 
 
 def resolve_quietly(path: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> UserAttribute | None:

@@ -130,8 +130,12 @@ def test_canonical(path: str, expected: str) -> None:
     ],
 )
 def test_flatten(value: dict[str, object], expected: list[tuple[str, object]]) -> None:
-    """flatten() expands nested objects and keeps dotted and URN keys, stopping at attributes we keep."""
-    assert expected == list(flatten(value))
+    """flatten() expands nested objects and keeps dotted and URN keys, stopping at attributes we keep,
+    each leaf with the row its path resolves to."""
+    leaves = list(flatten(value))
+
+    assert expected == [(path, item) for path, item, _ in leaves]
+    assert [resolve_quietly(path) for path, _, _ in leaves] == [attribute for _, _, attribute in leaves]
 
 
 def test_typed_entries_split_kept_types_from_the_rest() -> None:
