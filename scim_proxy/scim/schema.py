@@ -24,7 +24,7 @@ ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 Kind = Literal["string", "boolean", "reference", "email"]
 CUSTOM_ATTRIBUTES = "attributes"  # JumpCloud's array of {name, value}
-TYPED_ARRAYS = {"phoneNumbers": "number", "addresses": None}  # JumpCloud arrays of typed entries
+TYPED_ARRAYS = frozenset({"phoneNumbers", "addresses"})  # JumpCloud arrays of typed entries
 
 
 @attrs.frozen
