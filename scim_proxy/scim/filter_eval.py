@@ -49,10 +49,7 @@ def _compile(node: Filter, attributes: FilterAttributes, parent: AttributeInfo |
         outer = attributes.resolve_parent(node.path)
         each = _compile(node.filter, attributes, outer)
         return lambda resource: any(each(element) for element in elements(resource, outer))
-    if parent is not None:
-        info = attributes.resolve_within(parent, node.path)
-    else:
-        info = attributes.resolve(node.path, complex_ok=isinstance(node, Present))
+    info = attributes.resolve_leaf(node, parent)
     if isinstance(node, Present):
         return lambda resource: bool(_values(resource, info, parent))
     test = value_test(info, node.op, comparand(info, node))

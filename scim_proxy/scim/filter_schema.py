@@ -15,12 +15,13 @@ Resolution rules (RFC 7644 section 3.4.2.2, RFC 7643 section 2.1):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 import attrs
 
 from scim_proxy.errors import InvalidFilter
-from scim_proxy.scim.filter_syntax import And, AttrPath, Filter, Not, Or, ValuePath
+from scim_proxy.scim.filter_syntax import And, AttrPath, Compare, Filter, Not, Or, Present, ValuePath
 from scim_proxy.scim.schema import CORE_GROUP, CORE_USER, UserAttribute, UserSchema
 
 TYPES = ("string", "boolean", "dateTime", "reference", "integer", "decimal", "complex")
@@ -78,6 +79,14 @@ class FilterAttributes:
         if info.type != "complex":
             raise InvalidFilter(f"'{path}[...]': only complex attributes take a value filter")
         return info
+
+    def resolve_leaf(self, node: Compare | Present, parent: AttributeInfo | None = None) -> AttributeInfo:
+        """The attribute a comparison or `pr` tests: a sub-attribute of `parent` inside `parent[...]`,
+        else its path (a complex attribute stands for its `value` except under `pr`). The evaluator
+        and the JumpCloud translations read a filter's leaves by this one rule."""
+        if parent is not None:
+            return self.resolve_within(parent, node.path)
+        return self.resolve(node.path, complex_ok=isinstance(node, Present))
 
     def resolve_within(self, parent: AttributeInfo, path: AttrPath) -> AttributeInfo:
         """The sub-attribute `path` names inside `parent[...]`."""
@@ -158,6 +167,7 @@ def _user_infos(row: UserAttribute) -> list[AttributeInfo]:
     return [AttributeInfo(path=row.path, top=name, extension=extension, type=kind, case_exact=row.case_exact)]
 
 
+@functools.cache  # the Group table is fixed: built once, not on every /Groups request
 def group_filter_attributes() -> FilterAttributes:
     """The Group's filterable attributes, as translate/groups.py renders them."""
     infos = [

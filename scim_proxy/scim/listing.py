@@ -7,8 +7,12 @@ from typing import Any
 import attrs
 
 from scim_proxy.errors import InvalidValue
+from scim_proxy.scim.paths import MAX_PATH_LENGTH
 
 MAX_COUNT = 100  # JumpCloud pages hold at most 100
+# Names per `attributes` / `excludedAttributes`: every name is matched against every resource of
+# a page, so an unbounded list (a 1 MiB SearchRequest holds 250,000) costs seconds of CPU per page.
+MAX_NAMES = 100
 
 
 @attrs.frozen(kw_only=True)
@@ -61,7 +65,13 @@ def _names(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return tuple(v.strip() for v in value.split(",") if v.strip())
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(v.strip() for v in value if v.strip())
-    raise InvalidValue("attributes and excludedAttributes must be comma-separated names or a list of names")
+        value = value.split(",")
+    elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise InvalidValue("attributes and excludedAttributes must be comma-separated names or a list of names")
+    names = tuple(v.strip() for v in value if v.strip())
+    if len(names) > MAX_NAMES:
+        raise InvalidValue(f"attributes and excludedAttributes name at most {MAX_NAMES} attributes each")
+    for name in names:
+        if len(name) > MAX_PATH_LENGTH:
+            raise InvalidValue(f"'{name[:64]}...' is longer than {MAX_PATH_LENGTH} characters: not an attribute path")
+    return names

@@ -15,14 +15,13 @@ Both dialects are accepted at all times (provision-on-demand ignores `aadOptscim
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from scim_proxy.errors import InvalidPath, InvalidSyntax, InvalidValue, NoTarget
 from scim_proxy.ids import object_id
 from scim_proxy.scim.models import Change, Parsed, Value
-from scim_proxy.scim.paths import flatten, resolve, resolve_complex, resolve_quietly
+from scim_proxy.scim.paths import flatten, resolve, resolve_complex, resolve_quietly, split_value_path
 from scim_proxy.scim.resources import coerce, parse_user
 from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute, UserSchema
 
@@ -150,7 +149,7 @@ def _remove(path: str | None, index: int, ignored: list[str], schema: UserSchema
         # RFC 7644 section 3.5.2.2: removing a complex attribute removes its sub-attributes.
         under = resolve_complex(path, schema)
         if not under:
-            leaves = [p for p, _ in flatten({path: {}}, schema=schema)]
+            leaves = [leaf for leaf, _, _ in flatten({path: {}}, schema=schema)]
             ignored.extend(leaves or [path])
         return [change for a in under for change in _clear(a)]
     if attribute.kind == "boolean":
@@ -166,10 +165,10 @@ def _remove(path: str | None, index: int, ignored: list[str], schema: UserSchema
 def _reference_filter(path: str, schema: UserSchema, index: int) -> tuple[UserAttribute, str] | None:
     """(attribute, id) for `manager[value eq "<id>"]` (optionally `.value`); None for other paths.
 
-    Read here, by one scan, rather than in paths.py: only a single-valued reference takes a value
-    filter this way, and the value must keep its case. Any other filter on it is InvalidPath.
+    Only a single-valued reference takes a value filter this way; any other filter on it is
+    InvalidPath. The path is read as written (not case-folded), so the id keeps its case.
     """
-    head, bracket, rest = path.partition("[")
+    head, bracket, _ = path.partition("[")
     if not bracket:
         return None
     attribute = resolve_quietly(head, schema)
@@ -178,26 +177,16 @@ def _reference_filter(path: str, schema: UserSchema, index: int) -> tuple[UserAt
     where = f"Operations[{index}]: '{path[:64]}'"
     if len(path) > MAX_FILTERED_PATH:
         raise InvalidPath(f"{where}... is longer than {MAX_FILTERED_PATH} characters")
-    inner, closed, tail = rest.partition("]")
-    field, _, remainder = inner.strip().partition(" ")
-    op, _, literal = remainder.strip().partition(" ")
-    if not closed or tail.lower() not in ("", ".value") or field.lower() != "value" or op.lower() != "eq":
-        raise InvalidPath(f'{where}: on {attribute.name} only the filter [value eq "<id>"] is supported')
-    return attribute, _literal(literal.strip(), where)
-
-
-def _literal(token: str, where: str) -> str:
-    """A filter value: a JSON string (escapes allowed) or one bare word."""
-    if token.startswith('"'):
-        try:
-            value = json.loads(token)
-        except ValueError as exc:
-            raise InvalidPath(f"{where}: the filter value is not a well-formed quoted string") from exc
-        if isinstance(value, str):
-            return value
-    if not token or any(c.isspace() or c == '"' for c in token):
+    unsupported = InvalidPath(f'{where}: on {attribute.name} only the filter [value eq "<id>"] is supported')
+    try:
+        filtered = split_value_path(path.strip())
+    except InvalidPath:
+        raise unsupported from None
+    if filtered is None or (filtered.field, filtered.op, (filtered.sub or "value").lower()) != ("value", "eq", "value"):
+        raise unsupported
+    if not filtered.value:
         raise InvalidPath(f"{where}: the filter needs one value")
-    return token
+    return attribute, filtered.value
 
 
 def _clear(attribute: UserAttribute) -> list[Change]:

@@ -192,7 +192,8 @@ def typed_entries(path: str, value: Any, schema: UserSchema) -> tuple[list[tuple
     is not such an attribute.
     """
     top = canonical(path)
-    if top not in schema.typed_tops:
+    kept = schema.entry_types.get(top)
+    if kept is None:
         return None
     entries = value if isinstance(value, list) else [value]
     leaves: list[tuple[str, Any]] = []
@@ -203,10 +204,10 @@ def typed_entries(path: str, value: Any, schema: UserSchema) -> tuple[list[tuple
             continue
         folded = {str(k).lower(): v for k, v in entry.items()}
         entry_type = folded.get("type")
-        prefix = typed_key(top, entry_type) if isinstance(entry_type, str) else ""
-        if not prefix or not any(key.startswith(prefix + ".") for key in schema.by_path):
+        if not isinstance(entry_type, str) or entry_type.lower() not in kept:
             ignored.append(f'{path}[type eq "{entry_type}"]' if isinstance(entry_type, str) else f"{path}[no type]")
             continue
+        prefix = typed_key(top, entry_type)
         for sub, item in folded.items():
             if sub not in ("type", "primary", "display"):
                 leaves.append((f"{prefix}.{sub}", item))
@@ -215,21 +216,21 @@ def typed_entries(path: str, value: Any, schema: UserSchema) -> tuple[list[tuple
 
 def flatten(
     value: Mapping[str, Any], prefix: str = "", schema: UserSchema = DEFAULT_USER_SCHEMA
-) -> Iterator[tuple[str, Any]]:
-    """Leaf (path, value) pairs of a resource or a no-path PATCH value, dotted keys expanded."""
+) -> Iterator[tuple[str, Any, UserAttribute | None]]:
+    """Leaf (path, value, attribute) triples of a resource or a no-path PATCH value, dotted keys
+    expanded; `attribute` is the row the path names (None: not one we keep), resolved once here."""
     for key, item in value.items():
         if not isinstance(key, str):
             continue
         path = _join(prefix, key, schema)
         if len(path) > MAX_PATH_LENGTH:
-            yield path, item  # no attribute is named like this: a leaf to ignore, not a tree to walk
+            yield path, item, None  # no attribute is named like this: a leaf to ignore, not a tree to walk
             continue
-        if resolve_quietly(path, schema) is not None:
-            yield path, item
-        elif isinstance(item, Mapping):
-            yield from flatten(item, path, schema)
+        attribute = resolve_quietly(path, schema)
+        if attribute is not None or not isinstance(item, Mapping):
+            yield path, item, attribute
         else:
-            yield path, item
+            yield from flatten(item, path, schema)
 
 
 def resolve_quietly(path: str, schema: UserSchema = DEFAULT_USER_SCHEMA) -> UserAttribute | None:

@@ -30,8 +30,7 @@ def parse_user(body: Any, schema: UserSchema = DEFAULT_USER_SCHEMA) -> Parsed:
         raise InvalidSyntax("The request body must be a JSON object (a SCIM User resource)")
     changes: list[Change] = []
     ignored: list[str] = []
-    for path, raw in flatten(body, schema=schema):
-        attribute = resolve_quietly(path, schema)
+    for path, raw, attribute in flatten(body, schema=schema):
         if attribute is None:
             expanded = typed_entries(path, raw, schema)
             if expanded is not None:  # phoneNumbers, addresses: one change per typed entry's value

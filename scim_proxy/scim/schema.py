@@ -24,7 +24,7 @@ ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 Kind = Literal["string", "boolean", "reference", "email"]
 CUSTOM_ATTRIBUTES = "attributes"  # JumpCloud's array of {name, value}
-TYPED_ARRAYS = {"phoneNumbers": "number", "addresses": None}  # JumpCloud arrays of typed entries
+TYPED_ARRAYS = frozenset({"phoneNumbers", "addresses"})  # JumpCloud arrays of typed entries
 
 
 @attrs.frozen
@@ -246,7 +246,8 @@ class UserSchema:
     by_path: Mapping[str, UserAttribute] = attrs.field(init=False, eq=False, repr=False)
     by_field: Mapping[str, UserAttribute] = attrs.field(init=False, eq=False, repr=False)
     extensions: tuple[str, ...] = attrs.field(init=False, eq=False)  # extension schema URNs, table order
-    typed_tops: frozenset[str] = attrs.field(init=False, eq=False, repr=False)  # "phonenumbers", "addresses"
+    # the entry types kept of each typed array: "phonenumbers" -> {"work", "mobile", "home", "fax"}
+    entry_types: Mapping[str, frozenset[str]] = attrs.field(init=False, eq=False, repr=False)
 
     @by_path.default
     def _by_path(self) -> Mapping[str, UserAttribute]:
@@ -260,9 +261,13 @@ class UserSchema:
     def _extensions(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(a.schema for a in self.attributes if a.schema != CORE_USER))
 
-    @typed_tops.default
-    def _typed_tops(self) -> frozenset[str]:
-        return frozenset(a.place.top.lower() for a in self.attributes if a.place is not None)
+    @entry_types.default
+    def _entry_types(self) -> Mapping[str, frozenset[str]]:
+        kept: dict[str, set[str]] = {}
+        for a in self.attributes:
+            if a.place is not None:
+                kept.setdefault(a.place.top.lower(), set()).add(a.place.entry_type)
+        return {top: frozenset(types) for top, types in kept.items()}
 
     def __attrs_post_init__(self) -> None:
         if len(self.by_path) != len(self.attributes) or len(self.by_field) != len(self.attributes):

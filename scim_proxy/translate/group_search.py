@@ -21,7 +21,7 @@ import attrs
 from scim_proxy.ids import object_id
 from scim_proxy.jumpcloud.v2_filter import v2_literal
 from scim_proxy.scim.filter_schema import FilterAttributes
-from scim_proxy.scim.filter_syntax import And, Compare, Filter, Not, Or, Present, ValuePath
+from scim_proxy.scim.filter_syntax import And, Compare, Filter, Not, Or, ValuePath
 
 
 @attrs.frozen(kw_only=True)
@@ -82,5 +82,4 @@ def _mentions_members(node: Filter, attributes: FilterAttributes) -> bool:
         return _mentions_members(node.child, attributes)
     if isinstance(node, ValuePath):
         return attributes.resolve_parent(node.path).top.lower() == "members"
-    info = attributes.resolve(node.path, complex_ok=isinstance(node, Present))
-    return info.top.lower() == "members"
+    return attributes.resolve_leaf(node).top.lower() == "members"

@@ -120,10 +120,7 @@ class _Translator:
             if negated:
                 return _any([_absent(rule.fields), inner])
             return inner if inner.sets else _all([_present(rule.fields), inner])
-        if parent is not None:
-            info = self._attributes.resolve_within(parent, node.path)
-        else:
-            info = self._attributes.resolve(node.path, complex_ok=isinstance(node, Present))
+        info = self._attributes.resolve_leaf(node, parent)
         rule = self._rules.get(info.key, Rule("derived")) if info.known else Rule("absent")
         if isinstance(node, Present):
             return _presence(rule, negated)

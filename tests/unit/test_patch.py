@@ -296,6 +296,7 @@ OTHER_ID = "64b0c0ffee0000000000bbbb"
         {"op": "Remove", "path": f'{E}:manager[value eq "{MANAGER_ID.upper()}"]'},
         {"op": "remove", "path": f'manager[value eq "{MANAGER_ID}"].value'},
         {"op": "remove", "path": f"Manager[Value EQ {MANAGER_ID}]"},
+        {"op": "remove", "path": f'manager[ value  eq  "{MANAGER_ID}" ].Value'},
         {"op": "Remove", "path": "manager", "value": [{"value": MANAGER_ID}]},
         {"op": "Remove", "path": f"{E}:manager", "value": {"value": MANAGER_ID}},
     ],
@@ -334,7 +335,8 @@ def test_conditions_see_earlier_operations_of_the_same_request() -> None:
         ({"op": "remove", "path": f'manager[value eq "{MANAGER_ID}"].$ref'}, 'only the filter [value eq "<id>"]'),
         ({"op": "remove", "path": f'manager[value eq "{MANAGER_ID}"'}, 'only the filter [value eq "<id>"]'),
         ({"op": "remove", "path": "manager[value eq]"}, "the filter needs one value"),
-        ({"op": "remove", "path": 'manager[value eq "a\\q"]'}, "not a well-formed quoted string"),
+        ({"op": "remove", "path": 'manager[value eq "a\\q"]'}, 'only the filter [value eq "<id>"]'),
+        ({"op": "remove", "path": 'manager[value eq "a" or value eq "b"]'}, 'only the filter [value eq "<id>"]'),
         ({"op": "remove", "path": "manager[value eq " + "a" * 600 + "]"}, "longer than 512 characters"),
         (
             {"op": "replace", "path": f'manager[value eq "{MANAGER_ID}"]', "value": OTHER_ID},

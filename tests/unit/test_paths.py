@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scim_proxy.errors import InvalidPath
-from scim_proxy.scim.paths import canonical, flatten, resolve, resolve_quietly
+from scim_proxy.scim.paths import canonical, flatten, resolve, resolve_quietly, typed_entries
+from scim_proxy.scim.schema import DEFAULT_USER_SCHEMA, UserAttribute
 
 E = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -129,5 +130,32 @@ def test_canonical(path: str, expected: str) -> None:
     ],
 )
 def test_flatten(value: dict[str, object], expected: list[tuple[str, object]]) -> None:
-    """flatten() expands nested objects and keeps dotted and URN keys, stopping at attributes we keep."""
-    assert expected == list(flatten(value))
+    """flatten() expands nested objects and keeps dotted and URN keys, stopping at attributes we keep,
+    each leaf with the row its path resolves to."""
+    leaves = list(flatten(value))
+
+    assert expected == [(path, item) for path, item, _ in leaves]
+    assert [resolve_quietly(path) for path, _, _ in leaves] == [attribute for _, _, attribute in leaves]
+
+
+def test_typed_entries_split_kept_types_from_the_rest() -> None:
+    """An entry of a type the table keeps (any case) becomes leaf paths; other types and untyped entries are ignored."""
+    value = [{"Type": "Work", "Value": "1", "Primary": True}, {"type": "pager", "value": "2"}, {"value": "3"}, "4"]
+
+    leaves, ignored = typed_entries("PhoneNumbers", value, DEFAULT_USER_SCHEMA) or ([], [])
+
+    assert [('phonenumbers[type eq "work"].value', "1")] == leaves
+    assert ['PhoneNumbers[type eq "pager"]', "PhoneNumbers[no type]", "PhoneNumbers"] == ignored
+    assert typed_entries("emails", [{"type": "work", "value": "a@b.co"}], DEFAULT_USER_SCHEMA) is None
+
+
+def test_entry_types_are_read_off_the_table_once() -> None:
+    """The kept entry types of each typed array are the table's own, whatever other rows it holds."""
+    extended = DEFAULT_USER_SCHEMA.extended(
+        UserAttribute(path=f"x{i}", field=f"custom:x{i}", jc_field=f"attributes.x{i}") for i in range(200)
+    )
+
+    assert {"phonenumbers": {"work", "mobile", "home", "fax"}, "addresses": {"work", "home"}} == extended.entry_types
+    assert ([('addresses[type eq "home"].locality', "Oslo")], []) == typed_entries(
+        "addresses", {"type": "HOME", "locality": "Oslo"}, extended
+    )

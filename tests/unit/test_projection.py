@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from scim_proxy.scim.listing import list_params
+from scim_proxy.errors import InvalidValue
+from scim_proxy.scim.listing import MAX_NAMES, list_params
+from scim_proxy.scim.paths import MAX_PATH_LENGTH
 from scim_proxy.scim.projection import project
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -103,3 +105,17 @@ def test_project_does_not_mutate_its_input() -> None:
     project(resource, attributes=["emails.value"])
 
     assert USER == resource
+
+
+def test_name_lists_are_bounded() -> None:
+    """attributes= and excludedAttributes= each take MAX_NAMES names of MAX_PATH_LENGTH characters, no more."""
+    most = [f"a{i}" for i in range(MAX_NAMES)]
+    longest = "a" * MAX_PATH_LENGTH
+
+    assert tuple(most) == list_params({"attributes": ",".join(most)}).attributes
+    assert (longest,) == list_params({"excludedAttributes": longest}).excluded
+    for source in ({"attributes": ",".join([*most, "userName"])}, {"excludedAttributes": [*most, "userName"]}):
+        with pytest.raises(InvalidValue, match=f"at most {MAX_NAMES} attributes"):
+            list_params(source)
+    with pytest.raises(InvalidValue, match=f"longer than {MAX_PATH_LENGTH} characters"):
+        list_params({"attributes": ["userName", longest + "a"]})
