@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from devtools.emulator import DEFAULT_API_KEY
+
 from . import profiling, report, scenarios, targets, workload
 from .canned import nginx_binary
 from .processes import ROOT, Server, child_env, free_port
@@ -104,8 +106,8 @@ class Bench:
     @staticmethod
     def auth_headers(form: str) -> dict[str, str]:
         if form == "scim":
-            return {"authorization": f"Bearer {workload.API_KEY}"}
-        return {"x-api-key": workload.API_KEY, "accept": "application/json"}
+            return {"authorization": f"Bearer {DEFAULT_API_KEY}"}
+        return {"x-api-key": DEFAULT_API_KEY, "accept": "application/json"}
 
     def drive(
         self, way: str, base: str, ops: list[dict[str, Any]], *, server: Server | None = None, **spec: Any

@@ -19,9 +19,10 @@ import psutil
 from devtools.attack.probe import ROOT
 from devtools.attack.registry import Stack, Target
 from devtools.emulator import DEFAULT_API_KEY, DEFAULT_ORG_ID
+from scim_proxy.settings import Settings
 
 PUBLIC_URL = "https://scim.example.test"
-HEADER_TIMEOUT = 10.0  # the proxy's default SCIM_PROXY_HEADER_TIMEOUT, which the slowloris rows wait out
+HEADER_TIMEOUT = Settings().header_timeout  # the proxy's default, which the slowloris rows wait out
 
 
 def _free_port() -> int:
