@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from devtools.emulator import DEFAULT_API_KEY
+from devtools.servers import free_port
 
 from . import profiling, report, scenarios, targets, workload
 from .canned import nginx_binary
-from .processes import ROOT, Server, child_env, free_port
+from .processes import ROOT, Server, child_env
 from .upstreams import Canned, Emulator, Upstream
 
 # way -> (server kind or None for straight to the upstream, upstream client, request form)
@@ -54,7 +55,6 @@ class Bench:
         self.log = self.tmp / "servers.log"
         self.servers: dict[str, Server] = {}
         self.upstream: Upstream | None = None
-        self.free_port = free_port
 
     def spawn(self, name: str, kind: str, *extra: str, wait: bool = True) -> tuple[Server, str]:
         port = free_port()

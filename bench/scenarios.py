@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from devtools.servers import free_port
+
 from . import report, workload
 from .processes import Server, installed_env
 
@@ -228,7 +230,7 @@ def startup(bench: Bench, upstream_url: str, *, python: str, install: str) -> di
     installed = python != sys.executable  # run outside the checkout, so it imports its own installed package
     place = {"env": installed_env(), "cwd": bench.tmp} if installed else {}
     for _ in range(bench.args.startup_runs):
-        port = bench.free_port()
+        port = free_port()
         argv = [python, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", upstream_url]
         server = Server("startup", argv, f"http://127.0.0.1:{port}/healthz", log=bench.log, **place)
         times.append(server.started_s)
