@@ -26,7 +26,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .processes import ROOT, Server, free_port
+from devtools.servers import free_port
+
+from .processes import ROOT, Server
 
 USER_BODY = Path(__file__).parent / "canned" / "systemuser.json"
 _BY_ID = re.compile(r"^/api/systemusers/[0-9a-f]{24}$")

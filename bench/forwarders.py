@@ -2,7 +2,7 @@
 
 They forward method, path, query, body and the JumpCloud headers verbatim and send back
 status, body and content type: the cost of the server stack plus the HTTP client, which is
-the floor the proxy's translation is measured against. Three clients:
+the floor the proxy's translation is measured against. Four clients:
 
 - `httpx`: httpx.AsyncClient with its default transport (httpcore), configured as the proxy's;
 - `httpx-aiohttp`: the same httpx.AsyncClient over `httpx_aiohttp.AiohttpTransport`;

@@ -22,9 +22,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from devtools.emulator import DEFAULT_API_KEY
+from devtools.servers import free_port
+
 from . import profiling, report, scenarios, targets, workload
 from .canned import nginx_binary
-from .processes import ROOT, Server, child_env, free_port
+from .processes import ROOT, Server, child_env
 from .upstreams import Canned, Emulator, Upstream
 
 # way -> (server kind or None for straight to the upstream, upstream client, request form)
@@ -52,7 +55,6 @@ class Bench:
         self.log = self.tmp / "servers.log"
         self.servers: dict[str, Server] = {}
         self.upstream: Upstream | None = None
-        self.free_port = free_port
 
     def spawn(self, name: str, kind: str, *extra: str, wait: bool = True) -> tuple[Server, str]:
         port = free_port()
@@ -104,8 +106,8 @@ class Bench:
     @staticmethod
     def auth_headers(form: str) -> dict[str, str]:
         if form == "scim":
-            return {"authorization": f"Bearer {workload.API_KEY}"}
-        return {"x-api-key": workload.API_KEY, "accept": "application/json"}
+            return {"authorization": f"Bearer {DEFAULT_API_KEY}"}
+        return {"x-api-key": DEFAULT_API_KEY, "accept": "application/json"}
 
     def drive(
         self, way: str, base: str, ops: list[dict[str, Any]], *, server: Server | None = None, **spec: Any

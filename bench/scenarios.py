@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from devtools.servers import free_port
+
 from . import report, workload
-from .processes import Server, installed_env
+from .processes import ROOT, Server, installed_env
 
 if TYPE_CHECKING:
     from .run import Bench
@@ -225,12 +227,12 @@ def soak(bench: Bench, up: Upstream, way: str, mix: dict[str, float]) -> dict[st
 def startup(bench: Bench, upstream_url: str, *, python: str, install: str) -> dict[str, Any]:
     """Spawn `python -m scim_proxy serve` (the production CLI) with `python`; time /healthz 200, then /readyz."""
     times, cpu, ready = [], [], []
-    installed = python != sys.executable  # run outside the checkout, so it imports its own installed package
-    place = {"env": installed_env(), "cwd": bench.tmp} if installed else {}
+    # Another interpreter runs outside the checkout, so that it imports its own installed package.
+    env, cwd = (installed_env(), bench.tmp) if python != sys.executable else (None, ROOT)
     for _ in range(bench.args.startup_runs):
-        port = bench.free_port()
+        port = free_port()
         argv = [python, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", upstream_url]
-        server = Server("startup", argv, f"http://127.0.0.1:{port}/healthz", log=bench.log, **place)
+        server = Server("startup", argv, f"http://127.0.0.1:{port}/healthz", log=bench.log, env=env, cwd=cwd)
         times.append(server.started_s)
         cpu.append(server.started_cpu_s)
         ready.append(server.started_s + _until_ready(f"http://127.0.0.1:{port}/readyz"))

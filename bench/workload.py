@@ -29,15 +29,6 @@ from scim_proxy.translate.users import DEFAULT_MAPPING
 OPERATIONS = ("get_filter", "post", "patch", "get_id", "delete")
 DEFAULT_MIX = {"get_filter": 45, "post": 20, "patch": 25, "get_id": 5, "delete": 5}
 SCIM_PREFIX = "/scim/v2"
-API_KEY = "test-api-key"  # the emulator's well-known test key, not a secret
-# The JumpCloud route each SCIM operation should cost exactly one call of (emulator route names).
-EXPECTED_ROUTE = {
-    "get_filter": "search_users",
-    "post": "create_user",
-    "patch": "update_user",
-    "get_id": "get_user",
-    "delete": "delete_user",
-}
 _DEPARTMENTS = ("Sales", "Engineering", "Finance", "Support", "Legal")
 
 

@@ -1,4 +1,4 @@
-"""Run an ASGI app under uvicorn on a real loopback socket, in a background thread.
+"""Run an ASGI app under uvicorn on a real loopback socket, in a background thread; a free port for one elsewhere.
 
 Used by the end-to-end tests, `make demo` and the benchmarks, so that what they
 exercise is the same server stack that production runs.
@@ -14,6 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now, for a server started in another process."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 class _ThreadServer(uvicorn.Server):

@@ -29,9 +29,9 @@ import httpx
 
 from devtools.attack.probe import SEARCH
 from devtools.attack.registry import Outcome, Stack, Target, attack, statuses
+from devtools.entra_sim import PATCH_OP
 from scim_proxy.settings import Settings
 
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SLOW_JUMPCLOUD = Stack(jumpcloud_latency=0.5)
 BEHIND_A_REVERSE_PROXY = Stack(jumpcloud_latency=0.5, proxy_args=("--forwarded-allow-ips", "127.0.0.1"))
 MEMBER_CAP = Settings().max_group_members  # the proxy's default

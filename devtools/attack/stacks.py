@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,15 +18,11 @@ import psutil
 from devtools.attack.probe import ROOT
 from devtools.attack.registry import Stack, Target
 from devtools.emulator import DEFAULT_API_KEY, DEFAULT_ORG_ID
+from devtools.servers import free_port
+from scim_proxy.settings import Settings
 
 PUBLIC_URL = "https://scim.example.test"
-HEADER_TIMEOUT = 10.0  # the proxy's default SCIM_PROXY_HEADER_TIMEOUT, which the slowloris rows wait out
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+HEADER_TIMEOUT = Settings().header_timeout  # the proxy's default, which the slowloris rows wait out
 
 
 @contextlib.contextmanager
@@ -72,7 +67,7 @@ def running(spec: Stack, workdir: Path) -> Iterator[tuple[Target, Callable[[], i
     come from the internet); `spec.proxy_args` come last, so they may change that.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    jc_port, proxy_port = _free_port(), _free_port()
+    jc_port, proxy_port = free_port(), free_port()
     jc_url, url = f"http://127.0.0.1:{jc_port}", f"http://127.0.0.1:{proxy_port}"
     emulator = ["-m", "devtools.emulator", "--port", str(jc_port), "--latency", str(spec.jumpcloud_latency)]
     proxy = ["-m", "scim_proxy", "serve", "--port", str(proxy_port), "--jumpcloud-url", jc_url]

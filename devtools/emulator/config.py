@@ -12,7 +12,6 @@ from devtools.emulator.wording import WORDINGS, Wording
 
 DEFAULT_API_KEY = "test-api-key"  # the emulator's well-known test key, not a secret
 DEFAULT_ORG_ID = "5f0c0ffee0c0ffee0c0ffee0"
-USER_STATES = ("STAGED", "ACTIVATED", "SUSPENDED")
 FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 DropMode = Literal["before", "after"]

@@ -18,10 +18,9 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devtools.emulator.config import FaultRule
-from devtools.emulator.state import EmulatorState
+from devtools.emulator.state import UNMATCHED_ROUTE, EmulatorState
 from devtools.emulator.wording import error_body
 
-UNMATCHED = "<unmatched>"
 _IMPOSSIBLE_STATUS = 0
 
 
@@ -75,7 +74,7 @@ class FaultMiddleware:
                 return route.name, route.path
             if match is Match.PARTIAL and partial is None:
                 partial = route  # right path, wrong method: Starlette will answer 405
-        return (None, partial.path) if partial else (None, UNMATCHED)
+        return (None, partial.path) if partial else (None, UNMATCHED_ROUTE)
 
 
 def _status_body(emulator: EmulatorState, status: int) -> bytes:

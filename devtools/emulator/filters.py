@@ -135,7 +135,7 @@ def _test(actual: Any, op: str, texts: tuple[str, ...]) -> bool:
     expected = [_coerce(text, actual) for text in texts]
     if op in ("$eq", "$in"):
         return any(value is not _NO_MATCH and value == actual for value in expected)
-    return _ordered(actual, expected[0], op)
+    return ordered(actual, expected[0], op)
 
 
 def glob_matches(pattern: str, text: str) -> bool:
@@ -156,9 +156,13 @@ def glob_matches(pattern: str, text: str) -> bool:
     return True
 
 
-def _ordered(actual: Any, expected: Any, op: str) -> bool:
+def ordered(actual: Any, expected: Any, op: str) -> bool:
+    """Whether `actual <op> expected` holds for `$gt $gte $lt $lte`; only two strings or two numbers compare."""
     comparable = (isinstance(actual, str) and isinstance(expected, str)) or (
-        isinstance(actual, int | float) and isinstance(expected, int | float) and not isinstance(actual, bool)
+        isinstance(actual, int | float)
+        and isinstance(expected, int | float)
+        and not isinstance(actual, bool)
+        and not isinstance(expected, bool)
     )
     if not comparable:
         return False

@@ -21,7 +21,7 @@ from devtools.emulator.query import (
     sort_records,
     split_names,
 )
-from devtools.emulator.web import JcResponse, emulator_of, json_object, org_for, unknown_id_answer, unsorted_seed
+from devtools.emulator.web import JcResponse, emulator_of, json_object, org_for, unknown_id, unsorted_seed
 
 MEMBER_OPS = ("add", "remove", "update")
 
@@ -60,7 +60,7 @@ async def get_group(request: Request) -> Response:
         try:
             return JcResponse(copy.deepcopy(org.get_group(request.path_params["id"])))
         except NotFound:
-            return _unknown(request)
+            return unknown_id(request)
 
 
 async def update_group(request: Request) -> Response:
@@ -71,7 +71,7 @@ async def update_group(request: Request) -> Response:
         try:
             org.get_group(request.path_params["id"])
         except NotFound:
-            return _unknown(request)
+            return unknown_id(request)
         return JcResponse(org.update_group(request.path_params["id"], body))
 
 
@@ -124,13 +124,6 @@ async def list_user_memberof(request: Request) -> Response:
         group_ids = org.groups_of(request.path_params["id"])
     chunk = page(group_ids, skip=skip, limit=limit)
     return _array([_with_paths(gid, "user_group") for gid in chunk], total=len(group_ids))
-
-
-def _unknown(request: Request) -> Response:
-    answer = unknown_id_answer(request)
-    if answer is None:
-        raise NotFound()
-    return answer
 
 
 def _paging(request: Request) -> tuple[int, int]:

@@ -1,8 +1,9 @@
-"""`GET /api/organizations`: the orgs an admin key administers, and the endpoints that refuse `x-org-id`.
+"""`GET /api/organizations`: the orgs an admin key administers; it refuses an `x-org-id` header.
 
-JumpCloud's own PowerShell SDK strips `x-org-id` from requests to these path prefixes because
+JumpCloud's own PowerShell SDK strips `x-org-id` from requests to a few path prefixes because
 "several endpoints do not accept x-org-id as a header" (TheJumpCloud/jcapi-powershell,
-`Custom/Module.cs`). How JumpCloud refuses it is not documented: the emulator answers 403
+`Custom/Module.cs`). Of those endpoints the emulator serves only this one, so only it refuses the
+header. How JumpCloud refuses it is not documented: the emulator answers 403
 `{"message": "Forbidden: x-org-id is not accepted on this endpoint"}` (register row JC-07).
 """
 
@@ -16,16 +17,6 @@ from devtools.emulator.errors import JcError, Unauthorized
 from devtools.emulator.query import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, page, parse_count
 from devtools.emulator.web import BAD_KEY, JcResponse, emulator_of
 
-# The prefixes jcapi-powershell's Module.cs removes x-org-id for, in its order.
-ORG_HEADER_REFUSED = (
-    "/api/search/organizations",
-    "/api/organizations",
-    "/api/users",
-    "/api/v2/organizations",
-    "/api/v2/administrators",
-    "/api/v2/providers",
-    "/api/v2/integrations/",
-)
 ORG_HEADER_REFUSAL = "Forbidden: x-org-id is not accepted on this endpoint"
 
 

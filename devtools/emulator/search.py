@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from devtools.emulator.errors import BadRequest
-from devtools.emulator.filters import Predicate, Record, field_values
+from devtools.emulator.filters import Predicate, Record, field_values, ordered
 
 DEFAULT_SEARCH_FIELDS = ("username", "email", "firstname", "lastname", "displayname")
 _ORDER_OPS = ("$gt", "$gte", "$lt", "$lte")
@@ -76,7 +76,7 @@ def _operator(op: str, operand: Any) -> Check:
             raise BadRequest(f"{op} needs an array")
         wanted = operand
     elif op in _ORDER_OPS:
-        return lambda actuals: any(_ordered(a, op, operand) for a in actuals)
+        return lambda actuals: any(ordered(a, operand, op) for a in actuals)
     else:
         raise BadRequest(f"unsupported filter operator: {op}")
     negate = op in ("$ne", "$nin")
@@ -96,24 +96,6 @@ def _equal(actual: Any, expected: Any) -> bool:
     if expected is None:
         return actual is None
     return type(actual) is type(expected) and bool(actual == expected)  # JSON true must not equal 1
-
-
-def _ordered(actual: Any, op: str, operand: Any) -> bool:
-    same_kind = (isinstance(actual, str) and isinstance(operand, str)) or (
-        isinstance(actual, int | float)
-        and isinstance(operand, int | float)
-        and not isinstance(actual, bool)
-        and not isinstance(operand, bool)
-    )
-    if not same_kind:
-        return False
-    outcomes = {
-        "$gt": actual > operand,
-        "$gte": actual >= operand,
-        "$lt": actual < operand,
-        "$lte": actual <= operand,
-    }
-    return bool(outcomes[op])
 
 
 def _search_filter(spec: Any) -> Predicate:

@@ -22,7 +22,6 @@ USER_EXISTS = "User already exists"
 MANAGES_OTHERS = "User is a manager of other users; set cascade_manager"
 USERNAME_BOUND = "username cannot be changed while the user is bound to resources"
 FIRST_UNIX_ID = 5001  # the HAR's default unix_uid
-GROUP_FIELDS = ("name", "description", "email")
 MEMBERSHIP_METHODS = ("NOTSET", "STATIC", "DYNAMIC_REVIEW_REQUIRED", "DYNAMIC_AUTOMATED")
 
 

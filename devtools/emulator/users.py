@@ -29,7 +29,7 @@ from devtools.emulator.web import (
     header_is_true,
     json_object,
     org_for,
-    unknown_id_answer,
+    unknown_id,
     unsorted_seed,
 )
 
@@ -83,7 +83,7 @@ async def get_user(request: Request) -> Response:
         try:
             user = org.get_user(request.path_params["id"])
         except NotFound:
-            return _unknown(request)
+            return unknown_id(request)
         return JcResponse(copy.deepcopy(project(user, fields, always=ALWAYS_RETURNED)))
 
 
@@ -103,7 +103,7 @@ async def update_user(request: Request) -> Response:
         try:
             org.get_user(request.path_params["id"])
         except NotFound:
-            return _unknown(request)
+            return unknown_id(request)
         return JcResponse(org.update_user(request.path_params["id"], body))
 
 
@@ -126,13 +126,6 @@ async def activate_user(request: Request) -> Response:
     with emulator_of(request).lock:
         org.activate_user(request.path_params["id"])
     return JcResponse({})
-
-
-def _unknown(request: Request) -> Response:
-    answer = unknown_id_answer(request)
-    if answer is None:
-        raise NotFound()
-    return answer
 
 
 def _listing(

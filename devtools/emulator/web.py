@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from devtools.emulator.errors import BadRequest, JcError, Unauthorized
+from devtools.emulator.errors import BadRequest, JcError, NotFound, Unauthorized
 from devtools.emulator.state import EmulatorState
 from devtools.emulator.store import OrgStore
 from devtools.emulator.wording import error_body
@@ -62,11 +62,12 @@ async def json_object(request: Request, *, empty_ok: bool = False) -> dict[str, 
     return body
 
 
-def unknown_id_answer(request: Request) -> Response | None:
-    """The 200 with an empty body some JumpCloud reads give for an unknown id (`Quirks`), else None for 404."""
+def unknown_id(request: Request) -> Response:
+    """The answer to a GET or PUT of an unknown, well-formed id: 404, or the 200 with an empty body
+    some JumpCloud reads give (`Quirks.empty_body_for_unknown_id`)."""
     if emulator_of(request).quirks.empty_body_for_unknown_id:
         return Response(b"", status_code=200, media_type=JcResponse.media_type)
-    return None
+    raise NotFound()
 
 
 def unsorted_seed(request: Request, sort: object) -> int | None:
