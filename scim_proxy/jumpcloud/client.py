@@ -228,7 +228,7 @@ class JumpCloudClient:
         try:
             # The key's own slot first: a call queued behind its key must not hold a global slot.
             async with (
-                self._limiter.slot(call.headers["x-api-key"]),  # a full queue raises before anything is sent
+                self._limiter.slot(call.key_id),  # a full queue raises before anything is sent
                 self.calls.slot(verified=not deciding, timeout=stats.remaining()),
             ):
                 return await self._send(stats, call, started, wall)
