@@ -239,7 +239,7 @@ async def test_create_taken_name_is_409_without_create(client: httpx.AsyncClient
     resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-2"}, headers=AUTH)
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
-    assert GID in resp.json()["detail"]
+    assert f"displayName 'Sales' is already taken by JumpCloud group {GID}" == resp.json()["detail"]
     assert [("GET", GROUPS)] == [(c.request.method, c.request.url.path) for c in jc.calls]  # one lookup, no POST
 
 
@@ -294,7 +294,8 @@ async def test_throttled_create_is_resent_without_a_look_up(client: httpx.AsyncC
 
 
 async def test_unanswered_create_meeting_another_group_is_409(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A create whose answer was lost, when another externalId now holds the name, is 409 and not resent."""
+    """A create whose answer was lost, when another externalId now holds the name, is 409 naming that
+    group, and not resent."""
     lookup = jc.get(GROUPS)
     lookup.side_effect = [
         httpx.Response(200, json=[], headers={"x-total-count": "0"}),
@@ -305,7 +306,8 @@ async def test_unanswered_create_meeting_another_group_is_409(client: httpx.Asyn
     resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-1"}, headers=AUTH)
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
-    assert 1 == create.call_count
+    assert f"displayName 'Sales' is already taken by JumpCloud group {GID}" == resp.json()["detail"]
+    assert (1, 2) == (create.call_count, lookup.call_count)
 
 
 async def test_member_add_meeting_500_is_retried(client: httpx.AsyncClient, jc: respx.Router) -> None:
