@@ -101,16 +101,9 @@ class JumpCloudClient:
         # The first attempt goes straight out: most calls succeed, and setting up the retry
         # machinery for each of them cost ~5 % of a request's CPU. A retryable failure is then
         # handed to stamina as its first attempt, so the attempt count and backoff are unchanged.
-        try:
-            response = await self._attempt(call)
-        except RetryableStatus as exc:
-            first: Exception = exc
-        except UpstreamUnavailable as exc:
-            if not is_transport_failure(exc):
-                raise
-            first = exc
-        else:
-            return check(response, operation)  # outside the try: a 4xx is not retried
+        first = await self._try(call)
+        if isinstance(first, httpx.Response):
+            return check(first, operation)  # a 4xx is not retried
         stats = budget.current()
         failure: Exception | None = first
         try:
@@ -160,33 +153,36 @@ class JumpCloudClient:
         unanswered, sent = False, 0
         while True:
             sent += 1
-            try:
-                response = await self._attempt(call)
-            except RetryableStatus as exc:
-                failure: Exception = exc
-            except UpstreamUnavailable as exc:
-                if not is_transport_failure(exc):
-                    raise
-                failure = exc
-            else:
-                if unanswered and response.status_code in (400, 409):
+            outcome = await self._try(call)
+            if isinstance(outcome, httpx.Response):
+                if unanswered and outcome.status_code in (400, 409):
                     found = await committed()
                     if found is not None:
                         return found
-                return decode(check(response, operation, conflict_by_text=False))
-            if not refused(failure):
+                return decode(check(outcome, operation, conflict_by_text=False))
+            if not refused(outcome):
                 unanswered = True
                 try:
                     found = await committed()
                 except UpstreamUnavailable:
-                    raise final(failure, operation) from None
+                    raise final(outcome, operation) from None
                 if found is not None:
                     return found
-            wait = self._pause(sent, failure) if sent < self._retry.attempts else None
+            wait = self._pause(sent, outcome) if sent < self._retry.attempts else None
             if wait is None:
-                raise final(failure, operation)
+                raise final(outcome, operation)
             await asyncio.sleep(wait)
             stats.retries += 1
+
+    async def _try(self, call: Call) -> httpx.Response | Exception:
+        """One attempt: the answer, or the failure worth another (a retryable status, a transport failure)."""
+        try:
+            response = await self._once(call)
+        except UpstreamUnavailable as exc:
+            if not is_transport_failure(exc):
+                raise
+            return exc
+        return RetryableStatus(response) if response.status_code in RETRYABLE_STATUSES else response
 
     async def _attempt(self, call: Call) -> httpx.Response:
         """One exchange; a status worth retrying comes out as RetryableStatus."""
