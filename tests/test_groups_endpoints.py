@@ -530,6 +530,19 @@ async def test_delete_is_204(client: httpx.AsyncClient, jc: respx.Router, status
     assert (204, 1) == (resp.status_code, route.call_count)
 
 
+@pytest.mark.parametrize(("first", "status"), [(httpx.ReadTimeout("lost answer"), 204), (httpx.Response(404), 404)])
+async def test_delete_meeting_404_is_done_only_after_an_unanswered_attempt(
+    client: httpx.AsyncClient, jc: respx.Router, first: httpx.Response | Exception, status: int
+) -> None:
+    """A group DELETE whose retry meets 404 did delete (204, two calls); a 404 on the first attempt is 404."""
+    route = jc.delete(f"{GROUPS}/{GID}")
+    route.side_effect = [first, httpx.Response(404, json={"message": "Not Found"})]
+
+    resp = await client.delete(f"/scim/v2/Groups/{GID}", headers=AUTH)
+
+    assert (status, 2 if status == 204 else 1) == (resp.status_code, route.call_count)
+
+
 @pytest.mark.parametrize(("member", "found"), [(U2, 1), (U3, 0)])
 async def test_membership_check_reads_the_group_and_its_members(
     client: httpx.AsyncClient, jc: respx.Router, member: str, found: int

@@ -4,7 +4,8 @@ One pooled `httpx.AsyncClient` (injected: tests hand in a respx-backed one) carr
 call. Idempotent calls (GET, PUT, DELETE, search, member changes) are retried with stamina
 on 429, 500, 502, 503, 504 and connection errors, with full-jitter exponential backoff,
 honouring a capped `Retry-After`, inside the SCIM request's deadline. A create goes through
-`create()`: sent again only when JumpCloud surely did not apply it (see its docstring).
+`create()`: sent again only when JumpCloud surely did not apply it (see its docstring); a
+DELETE goes through `delete()`: a retry meeting 404 is done.
 
 Before anything is sent (`_once`): the request's call budget, the key's verdict (a key
 JumpCloud just rejected gets 401 from memory; an unknown key is tried one call at a time,
@@ -22,11 +23,7 @@ from typing import Any, TypeVar
 import httpx
 import stamina
 
-from scim_proxy.errors import (
-    CallBudgetExhausted,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
+from scim_proxy.errors import CallBudgetExhausted, NotFound, UpstreamTimeout, UpstreamUnavailable
 from scim_proxy.jumpcloud import budget
 from scim_proxy.jumpcloud.calls import Call, Requests, call_for
 from scim_proxy.jumpcloud.cookieless import CookielessClient
@@ -125,6 +122,18 @@ class JumpCloudClient:
         except RetryableStatus as exc:
             raise final_error(exc.response, operation) from None
         return check(response, operation)
+
+    async def delete(
+        self, path: str, *, auth: Credentials, operation: str, params: Mapping[str, str] | None = None
+    ) -> None:
+        """DELETE, retried; a retry meeting 404 is done: the unanswered attempt before it deleted."""
+        stats = budget.current()
+        calls_before = stats.calls
+        try:
+            await self.request("DELETE", path, auth=auth, operation=operation, params=params)
+        except NotFound:
+            if stats.calls - calls_before == 1:
+                raise
 
     async def create(
         self,
