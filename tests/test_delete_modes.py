@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import attrs
@@ -13,6 +14,10 @@ from scim_proxy import __main__ as cli
 from scim_proxy.settings import Settings
 
 from .helpers import AUTH, USER_ID, jc_user, sent_json
+from .test_users_write import ENTRA_CREATE
+
+CREATE = "/api/systemusers"
+SEARCH = "/api/search/systemusers"
 
 MARKED = [{"name": "scimProxyRemoved", "value": "2026-12-02T00:00:00Z"}]
 
@@ -85,6 +90,49 @@ async def test_external_id_in_a_custom_attribute_is_one_narrow_search(
     assert ([USER_ID], 1) == ([r["id"] for r in resp.json()["Resources"]], search.call_count)
     conditions = sent_json(search)["filter"]["and"]
     assert {"attributes.name": "entraId"} in conditions and {"attributes.value": "e-1"} in conditions
+
+
+async def test_a_create_refused_for_a_removed_username_revives_that_user_in_three_calls(
+    client: httpx.AsyncClient, jc: respx.Router
+) -> None:
+    """A create JumpCloud refuses because a removed user holds the userName brings that user back:
+    the create, one username look-up, one PUT unsuspending and unmarking it; 201 with its id."""
+    jc.post(CREATE).respond(409, json={"message": "User already exists"})
+    removed = jc_user(username="jane.doe", suspended=True, state="SUSPENDED", attributes=MARKED)
+    search = jc.post(SEARCH).respond(200, json={"totalCount": 1, "results": [removed]})
+    put = jc.put(f"{CREATE}/{USER_ID}").respond(200, json=jc_user(username="jane.doe"))
+
+    resp = await client.post("/scim/v2/Users", json=ENTRA_CREATE, headers=AUTH)
+
+    assert (201, USER_ID) == (resp.status_code, resp.json()["id"])
+    assert [("POST", CREATE), ("POST", SEARCH), ("PUT", f"{CREATE}/{USER_ID}")] == calls(jc)
+    assert [{"username": {"$regex": r"(?i)(^jane\.doe$)"}}] == [sent_json(search)["filter"]["and"][0]]
+    body = sent_json(put)
+    assert (False, "jane.doe") == (body["suspended"], body["username"])
+    assert "scimProxyRemoved" not in [a["name"] for a in body["attributes"]]
+
+
+async def test_a_refused_create_asks_for_each_unique_value_once(client: httpx.AsyncClient, jc: respx.Router) -> None:
+    """In suspend mode a refused create looks the username up once (for a revival and a conflict
+    alike), then the email: two look-ups, 409 naming the email's holder."""
+    jc.post(CREATE).respond(409, json={"message": "User already exists"})
+    search = jc.post(SEARCH)
+    search.side_effect = [
+        httpx.Response(200, json={"totalCount": 0, "results": []}),
+        httpx.Response(200, json={"totalCount": 1, "results": [jc_user(email="jane.doe@contoso.com")]}),
+    ]
+
+    resp = await client.post("/scim/v2/Users", json=ENTRA_CREATE, headers=AUTH)
+
+    assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
+    assert f"emails 'jane.doe@contoso.com' is already taken in JumpCloud by user {USER_ID}" == resp.json()["detail"]
+    assert [("POST", CREATE), ("POST", SEARCH), ("POST", SEARCH)] == calls(jc)
+    assert [["username"], ["email"]] == [list(json.loads(c.request.content)["filter"]["and"][0]) for c in search.calls]
+
+
+def calls(jc: respx.Router) -> list[tuple[str, str]]:
+    """The JumpCloud calls made, as (method, path), in order."""
+    return [(call.request.method, call.request.url.path) for call in jc.calls]
 
 
 def test_check_validates_a_mapping_file_without_an_api_key(

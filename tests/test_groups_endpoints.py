@@ -234,7 +234,7 @@ async def test_create_taken_name_is_409_without_create(client: httpx.AsyncClient
     resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-2"}, headers=AUTH)
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
-    assert GID in resp.json()["detail"]
+    assert f"displayName 'Sales' is already taken by JumpCloud group {GID}" == resp.json()["detail"]
     assert [("GET", GROUPS)] == [(c.request.method, c.request.url.path) for c in jc.calls]  # one lookup, no POST
 
 
@@ -289,7 +289,8 @@ async def test_throttled_create_is_resent_without_a_look_up(client: httpx.AsyncC
 
 
 async def test_unanswered_create_meeting_another_group_is_409(client: httpx.AsyncClient, jc: respx.Router) -> None:
-    """A create whose answer was lost, when another externalId now holds the name, is 409 and not resent."""
+    """A create whose answer was lost, when another externalId now holds the name, is 409 naming that
+    group, and not resent."""
     lookup = jc.get(GROUPS)
     lookup.side_effect = [
         httpx.Response(200, json=[], headers={"x-total-count": "0"}),
@@ -300,7 +301,8 @@ async def test_unanswered_create_meeting_another_group_is_409(client: httpx.Asyn
     resp = await client.post("/scim/v2/Groups", json={"displayName": "Sales", "externalId": "entra-1"}, headers=AUTH)
 
     assert (409, "uniqueness") == (resp.status_code, resp.json()["scimType"])
-    assert 1 == create.call_count
+    assert f"displayName 'Sales' is already taken by JumpCloud group {GID}" == resp.json()["detail"]
+    assert (1, 2) == (create.call_count, lookup.call_count)
 
 
 async def test_member_add_meeting_500_is_retried(client: httpx.AsyncClient, jc: respx.Router) -> None:
@@ -525,6 +527,19 @@ async def test_delete_is_204(client: httpx.AsyncClient, jc: respx.Router, status
     resp = await client.delete(f"/scim/v2/Groups/{GID}", headers=AUTH)
 
     assert (204, 1) == (resp.status_code, route.call_count)
+
+
+@pytest.mark.parametrize(("first", "status"), [(httpx.ReadTimeout("lost answer"), 204), (httpx.Response(404), 404)])
+async def test_delete_meeting_404_is_done_only_after_an_unanswered_attempt(
+    client: httpx.AsyncClient, jc: respx.Router, first: httpx.Response | Exception, status: int
+) -> None:
+    """A group DELETE whose retry meets 404 did delete (204, two calls); a 404 on the first attempt is 404."""
+    route = jc.delete(f"{GROUPS}/{GID}")
+    route.side_effect = [first, httpx.Response(404, json={"message": "Not Found"})]
+
+    resp = await client.delete(f"/scim/v2/Groups/{GID}", headers=AUTH)
+
+    assert (status, 2 if status == 204 else 1) == (resp.status_code, route.call_count)
 
 
 @pytest.mark.parametrize(("member", "found"), [(U2, 1), (U3, 0)])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import hashlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -75,18 +74,18 @@ def current() -> UpstreamStats:
 class KeyLimiter:
     """At most `limit` in-flight calls per API key, at most `max_queued` waiting; beyond: 503.
 
-    Keys are held as SHA-256 digests, and an idle key's slot is dropped, so random
-    tokens cannot grow this table or keep a key in memory.
+    Keys are held as their SHA-256 digests (`Credentials.key_id`), and an idle key's slot is
+    dropped, so random tokens cannot grow this table or keep a key in memory.
     """
 
     def __init__(self, limit: int, max_queued: int) -> None:
         self._limit = max(1, limit)
         self._max_queued = max(0, max_queued)
-        self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+        self._slots: dict[bytes, tuple[asyncio.Semaphore, list[int]]] = {}
 
-    def slot(self, api_key: str) -> _KeySlot:
+    def slot(self, key_id: bytes) -> _KeySlot:
         """`async with` this: one of the key's slots, waiting for it; UpstreamBusy when its queue is full."""
-        return _KeySlot(self, hashlib.sha256(api_key.encode()).hexdigest())
+        return _KeySlot(self, key_id)
 
     def in_flight(self) -> int:
         return sum(min(users[0], self._limit) for _, users in self._slots.values())
@@ -97,7 +96,7 @@ class _KeySlot:
 
     __slots__ = ("_digest", "_entry", "_limiter")
 
-    def __init__(self, limiter: KeyLimiter, digest: str) -> None:
+    def __init__(self, limiter: KeyLimiter, digest: bytes) -> None:
         self._limiter = limiter
         self._digest = digest
         self._entry: tuple[asyncio.Semaphore, list[int]] | None = None

@@ -11,7 +11,6 @@ import attrs
 import httpx
 
 from scim_proxy.jumpcloud.models import Credentials
-from scim_proxy.jumpcloud.verdicts import key_digest
 
 # Path prefixes that do not accept `x-org-id` (JumpCloud's own PowerShell SDK removes the header
 # for exactly these: TheJumpCloud/jcapi-powershell, Custom/Module.cs, "Several endpoints do not
@@ -39,7 +38,8 @@ class Call:
     content: bytes | None
     body: Any  # the JSON value of `content`, kept for the recorder
     operation: str
-    digest: bytes  # the key's identity in KeyVerdicts (key and org id, hashed)
+    digest: bytes  # the credential's identity in KeyVerdicts (Credentials.digest)
+    key_id: bytes  # the key's identity in KeyLimiter (Credentials.key_id)
 
     @property
     def target(self) -> str:
@@ -57,7 +57,7 @@ def call_for(
     if content is not None:
         headers["content-type"] = "application/json"
     query = str(httpx.QueryParams(params)) if params else ""
-    return Call(method, path, headers, params, query, content, body, operation, key_digest(auth.api_key, auth.org_id))
+    return Call(method, path, headers, params, query, content, body, operation, auth.digest, auth.key_id)
 
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

@@ -4,7 +4,8 @@ One pooled `httpx.AsyncClient` (injected: tests hand in a respx-backed one) carr
 call. Idempotent calls (GET, PUT, DELETE, search, member changes) are retried with stamina
 on 429, 500, 502, 503, 504 and connection errors, with full-jitter exponential backoff,
 honouring a capped `Retry-After`, inside the SCIM request's deadline. A create goes through
-`create()`: sent again only when JumpCloud surely did not apply it (see its docstring).
+`create()`: sent again only when JumpCloud surely did not apply it (see its docstring); a
+DELETE goes through `delete()`: a retry meeting 404 is done.
 
 Before anything is sent (`_once`): the request's call budget, the key's verdict (a key
 JumpCloud just rejected gets 401 from memory; an unknown key is tried one call at a time,
@@ -22,11 +23,7 @@ from typing import Any, TypeVar
 import httpx
 import stamina
 
-from scim_proxy.errors import (
-    CallBudgetExhausted,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
+from scim_proxy.errors import CallBudgetExhausted, NotFound, UpstreamTimeout, UpstreamUnavailable
 from scim_proxy.jumpcloud import budget
 from scim_proxy.jumpcloud.calls import Call, Requests, call_for
 from scim_proxy.jumpcloud.cookieless import CookielessClient
@@ -101,16 +98,9 @@ class JumpCloudClient:
         # The first attempt goes straight out: most calls succeed, and setting up the retry
         # machinery for each of them cost ~5 % of a request's CPU. A retryable failure is then
         # handed to stamina as its first attempt, so the attempt count and backoff are unchanged.
-        try:
-            response = await self._attempt(call)
-        except RetryableStatus as exc:
-            first: Exception = exc
-        except UpstreamUnavailable as exc:
-            if not is_transport_failure(exc):
-                raise
-            first = exc
-        else:
-            return check(response, operation)  # outside the try: a 4xx is not retried
+        first = await self._try(call)
+        if isinstance(first, httpx.Response):
+            return check(first, operation)  # a 4xx is not retried
         stats = budget.current()
         failure: Exception | None = first
         try:
@@ -132,6 +122,18 @@ class JumpCloudClient:
         except RetryableStatus as exc:
             raise final_error(exc.response, operation) from None
         return check(response, operation)
+
+    async def delete(
+        self, path: str, *, auth: Credentials, operation: str, params: Mapping[str, str] | None = None
+    ) -> None:
+        """DELETE, retried; a retry meeting 404 is done: the unanswered attempt before it deleted."""
+        stats = budget.current()
+        calls_before = stats.calls
+        try:
+            await self.request("DELETE", path, auth=auth, operation=operation, params=params)
+        except NotFound:
+            if stats.calls - calls_before == 1:
+                raise
 
     async def create(
         self,
@@ -160,33 +162,36 @@ class JumpCloudClient:
         unanswered, sent = False, 0
         while True:
             sent += 1
-            try:
-                response = await self._attempt(call)
-            except RetryableStatus as exc:
-                failure: Exception = exc
-            except UpstreamUnavailable as exc:
-                if not is_transport_failure(exc):
-                    raise
-                failure = exc
-            else:
-                if unanswered and response.status_code in (400, 409):
+            outcome = await self._try(call)
+            if isinstance(outcome, httpx.Response):
+                if unanswered and outcome.status_code in (400, 409):
                     found = await committed()
                     if found is not None:
                         return found
-                return decode(check(response, operation, conflict_by_text=False))
-            if not refused(failure):
+                return decode(check(outcome, operation, conflict_by_text=False))
+            if not refused(outcome):
                 unanswered = True
                 try:
                     found = await committed()
                 except UpstreamUnavailable:
-                    raise final(failure, operation) from None
+                    raise final(outcome, operation) from None
                 if found is not None:
                     return found
-            wait = self._pause(sent, failure) if sent < self._retry.attempts else None
+            wait = self._pause(sent, outcome) if sent < self._retry.attempts else None
             if wait is None:
-                raise final(failure, operation)
+                raise final(outcome, operation)
             await asyncio.sleep(wait)
             stats.retries += 1
+
+    async def _try(self, call: Call) -> httpx.Response | Exception:
+        """One attempt: the answer, or the failure worth another (a retryable status, a transport failure)."""
+        try:
+            response = await self._once(call)
+        except UpstreamUnavailable as exc:
+            if not is_transport_failure(exc):
+                raise
+            return exc
+        return RetryableStatus(response) if response.status_code in RETRYABLE_STATUSES else response
 
     async def _attempt(self, call: Call) -> httpx.Response:
         """One exchange; a status worth retrying comes out as RetryableStatus."""
@@ -228,7 +233,7 @@ class JumpCloudClient:
         try:
             # The key's own slot first: a call queued behind its key must not hold a global slot.
             async with (
-                self._limiter.slot(call.headers["x-api-key"]),  # a full queue raises before anything is sent
+                self._limiter.slot(call.key_id),  # a full queue raises before anything is sent
                 self.calls.slot(verified=not deciding, timeout=stats.remaining()),
             ):
                 return await self._send(stats, call, started, wall)

@@ -32,7 +32,7 @@ from scim_proxy.errors import (
     Unauthorized,
     UpstreamUnavailable,
 )
-from scim_proxy.jumpcloud import budget, decode
+from scim_proxy.jumpcloud import decode
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.models import Credentials, GroupPage, JcGroup
 from scim_proxy.jumpcloud.v2_filter import v2_literal
@@ -131,15 +131,8 @@ class JumpCloudGroups:
         return decode.group(decode.found_record(response, operation="update_group"))
 
     async def delete(self, group_id: str, *, auth: Credentials) -> None:
-        """DELETE /usergroups/{id} (200 or 204); a retry meeting 404 means our first attempt deleted it."""
-        stats = budget.current()
-        calls_before = stats.calls
-        try:
-            await self._client.request("DELETE", f"{_BASE}/{group_id}", auth=auth, operation="delete_group")
-        except NotFound:
-            if stats.calls - calls_before > 1:
-                return
-            raise
+        """DELETE /usergroups/{id} (200 or 204); a retry meeting 404 is done (JumpCloudClient.delete)."""
+        await self._client.delete(f"{_BASE}/{group_id}", auth=auth, operation="delete_group")
 
     async def list_members(self, group_id: str, *, auth: Credentials) -> list[str]:
         """Direct user members, every page (up to MAX_MEMBERS): a group can hold more than 100.

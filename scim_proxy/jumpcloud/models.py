@@ -5,18 +5,39 @@ Pure: no HTTP here; `decode.py` builds these from JumpCloud's JSON.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 
+def key_digest(api_key: str, org_id: str | None) -> bytes:
+    """The identity of a credential in our tables: SHA-256 of the key and the org id it acts on."""
+    return hashlib.sha256(f"{org_id or ''}\x00{api_key}".encode("utf-8", "surrogatepass")).digest()
+
+
 @attrs.frozen
 class Credentials:
-    """The Entra Secret Token (a JumpCloud API key) and, for multi-tenant admins, the org id."""
+    """The Entra Secret Token (a JumpCloud API key) and, for multi-tenant admins, the org id.
+
+    Hashed here, once per request rather than twice per JumpCloud call: `digest` is the
+    credential's identity for KeyVerdicts (key and org id), `key_id` the key's own for
+    KeyLimiter (JumpCloud limits per key, whatever the org); the same digest without an org id.
+    """
 
     api_key: str = attrs.field(repr=False)
     org_id: str | None = None
+    digest: bytes = attrs.field(init=False, eq=False, repr=False)
+    key_id: bytes = attrs.field(init=False, eq=False, repr=False)
+
+    @digest.default
+    def _digest(self) -> bytes:
+        return key_digest(self.api_key, self.org_id)
+
+    @key_id.default
+    def _key_id(self) -> bytes:
+        return key_digest(self.api_key, None) if self.org_id else self.digest
 
 
 @attrs.frozen(kw_only=True)

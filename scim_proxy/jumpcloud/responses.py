@@ -58,13 +58,13 @@ def check(response: httpx.Response, operation: str, *, conflict_by_text: bool = 
     status = response.status_code
     if status < 300:
         return response
-    message = jumpcloud_message(response)
     if status == 401:
         raise rejected_key_error()
     if status == 403:
         raise Forbidden(f"JumpCloud refused {operation} for this API key: the admin's role may not allow it")
     if status == 404:
         raise NotFound(f"Not found in JumpCloud ({operation})")
+    message = jumpcloud_message(response)  # read only for the answers that quote it
     if status == 409 or (status == 400 and conflict_by_text and "already exist" in message.lower()):
         raise Conflict(f"JumpCloud refused {operation}: {message or 'a unique value is already taken'}")
     if status in (400, 422):

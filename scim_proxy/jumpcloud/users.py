@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from scim_proxy.errors import Conflict, InvalidValue, Mutability, NotFound, ProxyError
-from scim_proxy.jumpcloud import budget
+from scim_proxy.errors import Conflict, InvalidValue, Mutability, ProxyError
 from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.models import Credentials, JcPage, JcUser
 
@@ -95,22 +94,11 @@ class JumpCloudUsers:
         return user
 
     async def delete_user(self, user_id: str, *, auth: Credentials) -> None:
+        """DELETE one user (a retry meeting 404 is done: JumpCloudClient.delete)."""
         # cascade_manager=null clears `manager` on direct reports, so deleting a manager cannot fail.
-        stats = budget.current()
-        calls_before = stats.calls
-        try:
-            await self._client.request(
-                "DELETE",
-                f"/api/systemusers/{user_id}",
-                auth=auth,
-                params={"cascade_manager": "null"},
-                operation="delete_user",
-            )
-        except NotFound:
-            # A retried DELETE meeting 404: our earlier, unanswered attempt did the deleting.
-            if stats.calls - calls_before > 1:
-                return
-            raise
+        await self._client.delete(
+            f"/api/systemusers/{user_id}", auth=auth, params={"cascade_manager": "null"}, operation="delete_user"
+        )
 
 
 def refuses_rename(exc: ProxyError) -> bool:

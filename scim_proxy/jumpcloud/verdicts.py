@@ -17,20 +17,15 @@ The clock is an argument, so tests move time instead of sleeping.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from scim_proxy.errors import Unauthorized, UpstreamBusy, UpstreamTimeout
+from scim_proxy.jumpcloud.models import key_digest as key_digest  # the tables' key; made with Credentials
 
 MAX_WAITERS = 1000  # per unknown key; a waiting call costs a suspended task, its request is held anyway
-
-
-def key_digest(api_key: str, org_id: str | None) -> bytes:
-    """The identity of a credential in our tables: SHA-256 of the key and the org id it acts on."""
-    return hashlib.sha256(f"{org_id or ''}\x00{api_key}".encode("utf-8", "surrogatepass")).digest()
 
 
 def rejected_key_error() -> Unauthorized:

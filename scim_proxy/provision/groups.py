@@ -152,27 +152,37 @@ async def create_group(jc: JumpCloudGroups, wanted: GroupInput, *, auth: Credent
 
 async def _name_free(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -> None:
     """409 if a group has this name; JumpCloud's own name uniqueness is unconfirmed, so we look first."""
-    for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
-        if group.name.casefold() == wanted.display_name.casefold():
-            raise Conflict(f"displayName {wanted.display_name!r} is already taken by JumpCloud group {group.id}")
+    found = (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups
+    if found:
+        raise _NameTaken(wanted.display_name, found[0])
 
 
 async def _create(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -> JcGroup:
     async def committed() -> JcGroup | None:
         """The group this request's unanswered create made (same name and externalId), else None."""
-        for group in (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups:
-            if translate.external_id(group) != wanted.external_id:
-                raise Conflict(f"displayName {wanted.display_name!r} is already taken by JumpCloud group {group.id}")
-            log.info("create_recovered", reason="unanswered_create", resource="Group")
-            return group
-        return None
+        found = (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups
+        if not found:
+            return None
+        if translate.external_id(found[0]) != wanted.external_id:
+            raise _NameTaken(wanted.display_name, found[0])
+        log.info("create_recovered", reason="unanswered_create", resource="Group")
+        return found[0]
 
     try:
         return await jc.create(translate.create_body(wanted), auth=auth, committed=committed)
+    except _NameTaken:
+        raise  # the look-up named the group that holds the name: that is the answer
     except Conflict:
         raise Conflict(
             f"displayName {wanted.display_name!r} is already taken in JumpCloud (group names are unique ignoring case)"
         ) from None
+
+
+class _NameTaken(Conflict):
+    """A displayName a JumpCloud group holds, found by our own look-up (so the group is named)."""
+
+    def __init__(self, name: str, holder: JcGroup) -> None:
+        super().__init__(f"displayName {name!r} is already taken by JumpCloud group {holder.id}")
 
 
 async def read_group(jc: JumpCloudGroups, group_id: str, *, auth: Credentials, with_members: bool) -> GroupView:

@@ -3,10 +3,12 @@ JumpCloud holds when it is refused (a unique value taken: 409 naming it), and, i
 a removed user brought back instead of a conflict.
 
 JumpCloud calls: 1 create (+1 look-up and a resend per unanswered send; up to 3 look-ups after
-a 400/409; in suspend mode a revival is 1 look-up and 1 PUT).
+a 400/409, one per unique value, in suspend mode too; in suspend mode a revival is 1 look-up and 1 PUT).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import structlog
 
@@ -18,7 +20,6 @@ from scim_proxy.scim.models import Parsed, ScimUser, Value
 from scim_proxy.scim.schema import UserAttribute
 from scim_proxy.translate import users as translate
 from scim_proxy.translate.regex import regex_equal
-from scim_proxy.translate.removal import soft_deletes
 from scim_proxy.translate.users import UserMapping
 
 log = structlog.get_logger("scim_proxy")
@@ -42,11 +43,14 @@ async def create_user(jc: JumpCloudUsers, parsed: Parsed, *, auth: Credentials, 
     except _Taken:
         raise
     except (Conflict, InvalidValue) as refused:
-        removed = await _removed_holder(jc, body, auth, mapping)
-        if removed is not None:  # suspend mode: the person is back; the same JumpCloud user returns
-            return translate.to_scim_user(await revive_user(jc, removed, wanted, auth=auth, mapping=mapping), mapping)
         # JumpCloud's 400 or 409: what it holds says whether a unique value is taken, not its words.
-        taken = await _taken(jc, body, auth, mapping)
+        # The username's holder is looked up once, for a revival and for the conflict alike.
+        user_name = mapping.schema.by_field["user_name"]
+        holder = await _holder(jc, user_name, str(body["username"]), auth)
+        if holder is not None and not visible(holder, mapping):
+            # suspend mode: the person is back; the same JumpCloud user returns
+            return translate.to_scim_user(await revive_user(jc, holder, wanted, auth=auth, mapping=mapping), mapping)
+        taken = await _taken(jc, body, auth, mapping, known={user_name.field: holder})
         if taken is None:
             raise
         raise taken from refused
@@ -84,23 +88,24 @@ async def _own_create(
     return holder
 
 
-async def _removed_holder(
-    jc: JumpCloudUsers, body: translate.JcBody, auth: Credentials, mapping: UserMapping
-) -> JcUser | None:
-    """In suspend mode, the removed user holding the userName a refused create asked for; else None."""
-    if not soft_deletes(mapping):
-        return None
-    holder = await _holder(jc, mapping.schema.by_field["user_name"], str(body["username"]), auth)
-    return holder if holder is not None and not visible(holder, mapping) else None
-
-
-async def _taken(jc: JumpCloudUsers, body: translate.JcBody, auth: Credentials, mapping: UserMapping) -> _Taken | None:
-    """409 naming the first unique value of `body` (userName, email, employeeNumber) a user holds."""
+async def _taken(
+    jc: JumpCloudUsers,
+    body: translate.JcBody,
+    auth: Credentials,
+    mapping: UserMapping,
+    *,
+    known: Mapping[str, JcUser | None],
+) -> _Taken | None:
+    """409 naming the first unique value of `body` (userName, email, employeeNumber) a user holds;
+    `known`: holders already looked up, by attribute field (not asked again)."""
     for attribute in mapping.schema.attributes:
         value = body.get(attribute.jc_field or "")
         if not attribute.unique or not isinstance(value, str) or not value:
             continue
-        holder = await _holder(jc, attribute, value, auth)
+        if attribute.field in known:
+            holder = known[attribute.field]
+        else:
+            holder = await _holder(jc, attribute, value, auth)
         if holder is not None:
             return _Taken(attribute, value, holder)
     return None

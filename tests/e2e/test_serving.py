@@ -22,6 +22,7 @@ from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, FaultRule, Faults
 from devtools.servers import serve_in_thread
 from scim_proxy import __main__ as cli
 from scim_proxy.jumpcloud.budget import KeyLimiter
+from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.settings import Settings
 from scim_proxy.web.app import create_app
 
@@ -232,10 +233,11 @@ def test_workers_setting_runs_uvicorn_with_a_factory(monkeypatch: pytest.MonkeyP
 async def test_key_limiter_bounds_in_flight_calls_and_queue() -> None:
     """At most `limit` holders per key run at once; past limit + queue, callers get 503 at once."""
     limiter = KeyLimiter(limit=2, max_queued=1)
+    key_a, key_b = Credentials("key-a").key_id, Credentials("key-b").key_id
     running, peak, release = [0], [0], asyncio.Event()
 
     async def hold() -> None:
-        async with limiter.slot("key-a"):
+        async with limiter.slot(key_a):
             running[0] += 1
             peak[0] = max(peak[0], running[0])
             await release.wait()
@@ -244,9 +246,9 @@ async def test_key_limiter_bounds_in_flight_calls_and_queue() -> None:
     tasks = [asyncio.create_task(hold()) for _ in range(3)]
     await asyncio.sleep(0.01)
     with pytest.raises(Exception, match="Too many JumpCloud calls"):
-        async with limiter.slot("key-a"):
+        async with limiter.slot(key_a):
             pass
-    async with limiter.slot("key-b"):  # another key is not held back
+    async with limiter.slot(key_b):  # another key is not held back
         pass
     release.set()
     await asyncio.gather(*tasks)

@@ -6,13 +6,24 @@ Each takes a clock, so time moves by assignment here, never by sleeping.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from types import SimpleNamespace
+from typing import Any
 
+import httpx
 import pytest
+import respx
 
 from scim_proxy.errors import UpstreamBusy
+from scim_proxy.jumpcloud import models as models_module
 from scim_proxy.jumpcloud.budget import CallLimiter
+from scim_proxy.jumpcloud.client import JumpCloudClient
+from scim_proxy.jumpcloud.models import Credentials
+from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.jumpcloud.verdicts import KeyRejected, KeyVerdicts, key_digest
 from scim_proxy.web.auth_guard import FailedAuthBudget, client_key
+
+from ..helpers import API_KEY, JC_URL, USER_ID, jc_user
 
 
 class Clock:
@@ -26,6 +37,7 @@ class Clock:
 
 
 KEY = key_digest("some-key", None)
+ORG_ID = "5f0c0ffee000000000000042"
 
 
 # -- KeyVerdicts -----------------------------------------------------------------------------------
@@ -154,6 +166,31 @@ async def test_waiting_on_one_unknown_key_is_bounded() -> None:
     verdicts.learn(KEY, 200)
     verdicts.done(KEY)
     await asyncio.gather(*waiters)
+
+
+async def test_a_credential_is_hashed_when_made_not_for_each_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Key and org id are hashed once, into Credentials (the key alone once more, for the per-key
+    limiter); each JumpCloud call reuses them, and the key is judged under the guard's digest."""
+    hashed: list[bytes] = []
+
+    def sha256(data: bytes) -> Any:
+        hashed.append(data)
+        return hashlib.sha256(data)
+
+    monkeypatch.setattr(models_module, "hashlib", SimpleNamespace(sha256=sha256))
+    router = respx.Router(base_url=JC_URL, assert_all_mocked=True)
+    route = router.get(f"/api/systemusers/{USER_ID}").respond(200, json=jc_user())
+    client = JumpCloudClient(httpx.AsyncClient(base_url=JC_URL, transport=httpx.MockTransport(router.async_handler)))
+    auth = Credentials(API_KEY, org_id=ORG_ID)
+
+    async with client.http:
+        for _ in range(3):
+            await JumpCloudUsers(client).get_user(USER_ID, auth=auth)
+
+    assert (3, 2) == (route.call_count, len(hashed))
+    assert ORG_ID == route.calls.last.request.headers["x-org-id"]
+    monkeypatch.undo()
+    assert client.verdicts.is_accepted(key_digest(API_KEY, ORG_ID))
 
 
 # -- FailedAuthBudget -----------------------------------------------------------------------------
