@@ -262,17 +262,23 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 
 async def _read_body(receive: Receive, limit: int, seen: _Observed) -> list[Message]:
-    """The request messages up to the end of the body or `limit` bytes, kept in `seen`, to replay."""
-    messages: list[Message] = []
-    while True:
+    """The request's body up to its end or `limit` bytes, kept in `seen`, as messages to replay.
+
+    What was read is replayed as one `http.request` message (then a disconnect, if one came):
+    a client that sends its body a byte at a time would otherwise be held as one message
+    per byte, some 200 bytes of memory for each byte it sent.
+    """
+    body = bytearray()
+    more = True
+    last: Message | None = None
+    while more and len(body) <= limit:
         message = await receive()
-        messages.append(message)
         if message["type"] != "http.request":
-            return messages
-        seen.body += message.get("body", b"")
-        if len(seen.body) > limit:
-            del seen.body[limit:]
-            seen.body_complete = False
-            return messages
-        if not message.get("more_body", False):
-            return messages
+            last = message
+            break
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    seen.body += body[:limit]
+    seen.body_complete = len(body) <= limit
+    read: list[Message] = [{"type": "http.request", "body": bytes(body), "more_body": more}]
+    return [*read, last] if last is not None else read
