@@ -37,7 +37,7 @@ from scim_proxy.errors import ProxyError
 from scim_proxy.jumpcloud import budget
 from scim_proxy.ops.redaction import REDACTED, redact, redact_query, safe_headers
 from scim_proxy.ops.writer import CassetteWriter
-from scim_proxy.web.requests import bearer_token
+from scim_proxy.web.requests import bearer_token, declared_length
 
 __all__ = ["REDACTED", "CassetteWriter", "RecordingMiddleware", "body_fields", "redact", "safe_headers"]
 
@@ -208,9 +208,9 @@ def _metadata(seen: _Observed, *, reason: str) -> dict[str, Any]:
     body = bytes(seen.body)
     request: dict[str, Any] = {"method": scope.get("method"), "path": _raw_path(scope)[:MAX_METADATA_PATH]}
     request["auth"] = auth_kind(headers)
-    declared = _header(headers, b"content-length")
-    if declared is not None and declared.isdigit():
-        request["content_length"] = int(declared)
+    declared = declared_length(_header(headers, b"content-length"))
+    if declared is not None:
+        request["content_length"] = declared
     if body:
         request["body_bytes"] = len(body)
         request["body_sha256"] = hashlib.sha256(body).hexdigest()

@@ -93,8 +93,8 @@ def resource_id(request: Request, kind: str = "User") -> str:
 async def read_json(request: Request) -> Any:
     """The body as JSON, at most `max_body_bytes`; 413 / 400 invalidSyntax otherwise."""
     limit = settings_from(request).max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    declared = declared_length(request.headers.get("content-length"))
+    if declared is not None and declared > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
@@ -107,6 +107,17 @@ async def read_json(request: Request) -> Any:
     if not raw.strip():
         raise InvalidSyntax("The request body is empty; a JSON object is required")
     return jsontext.loads(raw)
+
+
+def declared_length(value: str | None) -> int | None:
+    """A Content-Length value as a number, or None if it is not 1 to 19 ASCII digits.
+
+    `isdigit()` alone lets through `²` and 5,000 digits, on which `int()` raises: a 500. A
+    server in front normally refuses those; what it lets through is counted as it streams.
+    """
+    if value is None or not (0 < len(value) <= 19 and value.isascii() and value.isdigit()):
+        return None
+    return int(value)
 
 
 def scim_base(request: Request) -> str:

@@ -230,6 +230,20 @@ async def test_secret_query_parameters_are_redacted(
     assert PASSWORD not in recording.read_text() and API_KEY not in recording.read_text()
 
 
+async def test_a_content_length_that_is_no_number_still_gets_its_line(
+    recorded: httpx.AsyncClient, recording: Path
+) -> None:
+    """Without a token and with `Content-Length: ²`, the 401 is answered and its metadata line written."""
+    resp = await recorded.post("/scim/v2/Users", content=b"{}", headers={"Content-Length": b"\xb2"})
+
+    assert 401 == resp.status_code
+    (entry,) = lines(recording)
+    assert ("no_token", {"method": "POST", "path": "/scim/v2/Users", "auth": None}) == (
+        entry["reason"],
+        entry["request"],
+    )
+
+
 async def test_a_line_is_written_even_when_building_it_fails(
     recorded: httpx.AsyncClient, jc: respx.Router, recording: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
