@@ -1,6 +1,6 @@
 """Failed-authentication defence at the door: answers that cost JumpCloud nothing.
 
-For each /Users and /Groups request that carries a bearer token, before the body is read:
+For each /Users, /Groups and root /.search request that carries a bearer token, before the body is read:
 
 - a key JumpCloud rejected moments ago (KeyVerdicts, jumpcloud/verdicts.py) gets 401 at once;
 - a key JumpCloud has not yet accepted is charged to the client's address: each address may
@@ -33,7 +33,7 @@ from scim_proxy.web.requests import bearer_token
 from scim_proxy.web.responses import proxy_error_handler
 
 _SCIM = "/scim/v2/"
-_GUARDED = ("Users", "Groups")  # what calls JumpCloud; discovery stays open to everyone
+_GUARDED = ("Users", "Groups", ".search")  # what calls JumpCloud (root search too); discovery stays open
 
 
 class _Client:
