@@ -73,12 +73,18 @@ def credentials_from(request: Request) -> Credentials:
     token = bearer_token(header)
     if token is None:
         raise Unauthorized("The bearer token is not a well-formed JumpCloud API key")
-    org_id = request.path_params.get("org_id")
-    if org_id is not None:
-        org_id = object_id(org_id)
-        if org_id is None:
-            raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
-    return Credentials(api_key=token, org_id=org_id)
+    return Credentials(api_key=token, org_id=org_id_from(request))
+
+
+def org_id_from(request: Request) -> str | None:
+    """The {org_id} of /orgs/{org_id}/scim/v2, lower-cased; None on /scim/v2; 404 if it cannot be an id."""
+    org = request.path_params.get("org_id")
+    if org is None:
+        return None
+    org_id = object_id(org)
+    if org_id is None:
+        raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
+    return org_id
 
 
 def resource_id(request: Request, kind: str = "User") -> str:
@@ -127,13 +133,8 @@ def scim_base(request: Request) -> str:
     ForwardedHeadersMiddleware set from X-Forwarded-Proto/-Host when a trusted proxy sent
     them), a malformed Host replaced by the address we listen on.
     """
-    org = request.path_params.get("org_id")
-    prefix = "/scim/v2"
-    if org is not None:
-        org_id = object_id(org)
-        if org_id is None:
-            raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
-        prefix = f"/orgs/{org_id}/scim/v2"
+    org_id = org_id_from(request)
+    prefix = "/scim/v2" if org_id is None else f"/orgs/{org_id}/scim/v2"
     public = settings_from(request).public_url
     if public:
         return public + prefix
