@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from scim_proxy.settings import Settings, setting_fields
@@ -99,10 +99,8 @@ def _serve(args: argparse.Namespace) -> int:
     from scim_proxy.logs import configure_logging
     from scim_proxy.web.app import create_app
 
-    try:
-        settings = settings_from_args(args)
-    except (ValueError, TypeError) as exc:
-        print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
+    settings = _settings_or_say_why(lambda: settings_from_args(args))
+    if settings is None:
         return 2
     configure_logging(settings.log_format, settings.log_level, allow_personal_data=settings.log_personal_data)
     if not _mapping_ok(settings, print_rows=False):
@@ -125,14 +123,14 @@ def _check(args: argparse.Namespace) -> int:
     from scim_proxy.jumpcloud.transport import make_jumpcloud_client
     from scim_proxy.ops.preflight import report, run_checks
 
+    settings = _settings_or_say_why(
+        lambda: Settings.from_env(jumpcloud_url=args.jumpcloud_url, mapping_file=args.mapping_file, retry_attempts=2)
+    )
+    if settings is None:
+        return 2
     api_key = os.environ.get(args.api_key_env, "").strip()
-    if args.mapping_file is not None or os.environ.get("SCIM_PROXY_MAPPING_FILE"):
-        try:
-            mapped = Settings.from_env(mapping_file=args.mapping_file)
-        except (ValueError, TypeError) as exc:
-            print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
-            return 2
-        if not _mapping_ok(mapped, print_rows=True):
+    if args.mapping_file is not None or settings.mapping_file:
+        if not _mapping_ok(settings, print_rows=True):
             return 2
         if not api_key:
             return 0  # the file was what to check
@@ -142,11 +140,6 @@ def _check(args: argparse.Namespace) -> int:
             "land in shell history)",
             file=sys.stderr,
         )
-        return 2
-    try:
-        settings = Settings.from_env(jumpcloud_url=args.jumpcloud_url, retry_attempts=2)
-    except (ValueError, TypeError) as exc:
-        print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
         return 2
 
     async def run() -> bool:
@@ -160,6 +153,15 @@ def _check(args: argparse.Namespace) -> int:
         return report(steps, print)
 
     return 0 if asyncio.run(run()) else 1
+
+
+def _settings_or_say_why(build: Callable[[], Settings]) -> Settings | None:
+    """The settings `build` makes, or None once stderr says which value was refused."""
+    try:
+        return build()
+    except (ValueError, TypeError) as exc:
+        print(f"scim-proxy: invalid setting: {exc.args[0]}", file=sys.stderr)
+        return None
 
 
 def _mapping_ok(settings: Settings, *, print_rows: bool) -> bool:

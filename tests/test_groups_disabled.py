@@ -43,7 +43,14 @@ async def test_list_is_empty_when_off(client: httpx.AsyncClient, jc: respx.Route
         "/scim/v2/Groups", params={"filter": 'displayName eq "Sales"', "excludedAttributes": "members"}, headers=AUTH
     )
 
-    assert (200, 0, []) == (resp.status_code, resp.json()["totalResults"], resp.json()["Resources"])
+    assert 200 == resp.status_code
+    assert {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 0,
+        "startIndex": 1,
+        "itemsPerPage": 0,
+        "Resources": [],
+    } == resp.json()
     assert 0 == len(jc.calls)
 
 

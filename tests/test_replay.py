@@ -76,7 +76,7 @@ async def test_changed_mapping_fails_with_side_by_side_diff(monkeypatch: pytest.
     """Title mapped to JumpCloud's description, not jobTitle, fails at the create, showing both bodies."""
     rows = [attrs.evolve(a, jc_field="description") if a.field == "title" else a for a in schema.USER_ATTRIBUTES]
     changed = mapping.UserMapping(schema=schema.UserSchema(rows))
-    monkeypatch.setattr(web_app, "user_mapping", lambda settings: changed)
+    monkeypatch.setattr(web_app, "load_user_mapping", lambda settings: changed)
 
     with pytest.raises(ReplayMismatch) as failure:
         await replay(LIFECYCLE)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scim_proxy.__main__ import build_parser, settings_from_args
+from scim_proxy.__main__ import build_parser, main, settings_from_args
 from scim_proxy.settings import Settings, setting_fields
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -74,3 +74,24 @@ def test_public_url_loses_its_trailing_slash() -> None:
         "https://scim.example.com/jc"
         == Settings.from_env({"SCIM_PROXY_PUBLIC_URL": " https://scim.example.com/jc/ "}).public_url
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "said"),
+    [
+        (["serve"], {"SCIM_PROXY_LOG_FORMAT": "xml"}, "'log_format' must be in ('json', 'console')"),
+        (["check", "--jumpcloud-url", "console.jumpcloud.com"], {}, "JumpCloud URL must start with http://"),
+        (["check"], {"SCIM_PROXY_HEADER_TIMEOUT": "0"}, "SCIM_PROXY_HEADER_TIMEOUT must be greater than 0"),
+    ],
+)
+def test_the_cli_refuses_a_bad_setting_before_anything_runs(
+    argv: list[str], env: dict[str, str], said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`serve` and `check` exit 2 on a setting that cannot be, saying why on stderr, before serving or calling."""
+    monkeypatch.delenv("JUMPCLOUD_API_KEY", raising=False)  # nothing to call JumpCloud with, were it to get that far
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: pytest.fail("served despite a bad setting"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    assert 2 == main(argv)
+    assert capsys.readouterr().err.startswith(f"scim-proxy: invalid setting: {said}")

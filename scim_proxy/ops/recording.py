@@ -37,7 +37,7 @@ from scim_proxy.errors import ProxyError
 from scim_proxy.jumpcloud import budget
 from scim_proxy.ops.redaction import REDACTED, redact, redact_query, safe_headers
 from scim_proxy.ops.writer import CassetteWriter
-from scim_proxy.web.requests import bearer_token
+from scim_proxy.web.requests import bearer_token, declared_length
 
 __all__ = ["REDACTED", "CassetteWriter", "RecordingMiddleware", "body_fields", "redact", "safe_headers"]
 
@@ -208,9 +208,9 @@ def _metadata(seen: _Observed, *, reason: str) -> dict[str, Any]:
     body = bytes(seen.body)
     request: dict[str, Any] = {"method": scope.get("method"), "path": _raw_path(scope)[:MAX_METADATA_PATH]}
     request["auth"] = auth_kind(headers)
-    declared = _header(headers, b"content-length")
-    if declared is not None and declared.isdigit():
-        request["content_length"] = int(declared)
+    declared = declared_length(_header(headers, b"content-length"))
+    if declared is not None:
+        request["content_length"] = declared
     if body:
         request["body_bytes"] = len(body)
         request["body_sha256"] = hashlib.sha256(body).hexdigest()
@@ -262,17 +262,23 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 
 async def _read_body(receive: Receive, limit: int, seen: _Observed) -> list[Message]:
-    """The request messages up to the end of the body or `limit` bytes, kept in `seen`, to replay."""
-    messages: list[Message] = []
-    while True:
+    """The request's body up to its end or `limit` bytes, kept in `seen`, as messages to replay.
+
+    What was read is replayed as one `http.request` message (then a disconnect, if one came):
+    a client that sends its body a byte at a time would otherwise be held as one message
+    per byte, some 200 bytes of memory for each byte it sent.
+    """
+    body = bytearray()
+    more = True
+    last: Message | None = None
+    while more and len(body) <= limit:
         message = await receive()
-        messages.append(message)
         if message["type"] != "http.request":
-            return messages
-        seen.body += message.get("body", b"")
-        if len(seen.body) > limit:
-            del seen.body[limit:]
-            seen.body_complete = False
-            return messages
-        if not message.get("more_body", False):
-            return messages
+            last = message
+            break
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    seen.body += body[:limit]
+    seen.body_complete = len(body) <= limit
+    read: list[Message] = [{"type": "http.request", "body": bytes(body), "more_body": more}]
+    return [*read, last] if last is not None else read

@@ -91,14 +91,13 @@ def redact_query(query: str) -> str:
 
 def safe_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     """Headers as a dict of lower-case names, without any whose name may carry a credential."""
-    out: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
     for raw_name, raw_value in headers:
         name = raw_name.decode("latin-1").lower()
-        if any(part in normalise_name(name) for part in _SECRET_HEADER_PARTS):
-            continue
-        value = raw_value.decode("latin-1")
-        out[name] = f"{out[name]}, {value}" if name in out else value
-    return out
+        normal = normalise_name(name)
+        if not any(part in normal for part in _SECRET_HEADER_PARTS):
+            values.setdefault(name, []).append(raw_value.decode("latin-1"))
+    return {name: ", ".join(parts) for name, parts in values.items()}  # one join: a repeated header stays linear
 
 
 def _named(key: Any, word: str) -> bool:

@@ -19,7 +19,6 @@ from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.ops.mapping_file import load_user_mapping
 from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
-from scim_proxy.translate.users import UserMapping
 from scim_proxy.web import discovery, groups, groups_disabled, search, users
 from scim_proxy.web.auth_guard import AuthGuardMiddleware, FailedAuthBudget
 from scim_proxy.web.drain import drain_on_sigterm
@@ -204,7 +203,7 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.stopping = False  # set by the SIGTERM drain: /readyz then answers 503
-    app.state.user_mapping = user_mapping(settings)
+    app.state.user_mapping = load_user_mapping(settings)  # the attribute table in force, built once
     app.state.jumpcloud = jumpcloud  # httpx.ASGITransport skips the lifespan: an injected client is ready now
     if jumpcloud is not None:
         for observer in call_observers:
@@ -212,11 +211,6 @@ def create_app(
     app.state.metrics = metrics
     metrics.watch_auth(lambda: app.state.jumpcloud, lambda: len(failures))
     return app
-
-
-def user_mapping(settings: Settings) -> UserMapping:
-    """How this deployment translates users: the attribute table in force and the user settings."""
-    return load_user_mapping(settings)
 
 
 def app_from_env() -> Starlette:

@@ -1,6 +1,6 @@
 """Failed-authentication defence at the door: answers that cost JumpCloud nothing.
 
-For each /Users and /Groups request that carries a bearer token, before the body is read:
+For each /Users, /Groups and root /.search request that carries a bearer token, before the body is read:
 
 - a key JumpCloud rejected moments ago (KeyVerdicts, jumpcloud/verdicts.py) gets 401 at once;
 - a key JumpCloud has not yet accepted is charged to the client's address: each address may
@@ -29,11 +29,11 @@ from scim_proxy.errors import ProxyError, Throttled
 from scim_proxy.ids import object_id
 from scim_proxy.jumpcloud import budget
 from scim_proxy.jumpcloud.verdicts import KeyVerdicts, key_digest, rejected_key_error
+from scim_proxy.web.requests import bearer_token
 from scim_proxy.web.responses import proxy_error_handler
 
-_MAX_TOKEN = 4096
 _SCIM = "/scim/v2/"
-_GUARDED = ("Users", "Groups")  # what calls JumpCloud; discovery stays open to everyone
+_GUARDED = ("Users", "Groups", ".search")  # what calls JumpCloud (root search too); discovery stays open
 
 
 class _Client:
@@ -124,11 +124,8 @@ def credential_of(scope: Scope) -> bytes | None:
             return None
     for name, value in scope["headers"]:
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            token = token.strip()
-            if scheme.lower() != "bearer" or not token or len(token) > _MAX_TOKEN:
-                return None
-            return key_digest(token, org_id)
+            token = bearer_token(value.decode("latin-1"))  # the handler's rule: what it refuses is not charged
+            return None if token is None else key_digest(token, org_id)
     return None
 
 

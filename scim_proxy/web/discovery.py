@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from scim_proxy.errors import NotFound
 from scim_proxy.scim import discovery
-from scim_proxy.scim.schema import LIST_RESPONSE, UserSchema
+from scim_proxy.scim.schema import UserSchema
 from scim_proxy.web.requests import scim_base, settings_from, user_mapping_from
-from scim_proxy.web.responses import ScimResponse
+from scim_proxy.web.responses import ScimResponse, list_response
 
 
 def _groups(request: Request) -> bool:
@@ -25,41 +27,34 @@ async def service_provider_config(request: Request) -> Response:
 
 
 async def list_schemas(request: Request) -> Response:
-    return _list_response(discovery.schemas(scim_base(request), groups=_groups(request), schema=_schema(request)))
+    return _all(discovery.schemas(scim_base(request), groups=_groups(request), schema=_schema(request)))
 
 
 async def get_schema(request: Request) -> Response:
-    wanted = request.path_params["id"]
-    for document in discovery.schemas(scim_base(request), groups=_groups(request), schema=_schema(request)):
-        if document["id"].lower() == wanted.lower():
-            return ScimResponse(document)
-    raise NotFound(f"Schema {wanted[:200]!r} not found")
+    documents = discovery.schemas(scim_base(request), groups=_groups(request), schema=_schema(request))
+    return _one(documents, request.path_params["id"], kind="Schema")
 
 
 async def list_resource_types(request: Request) -> Response:
-    return _list_response(
-        discovery.resource_types(scim_base(request), groups=_groups(request), schema=_schema(request))
-    )
+    return _all(discovery.resource_types(scim_base(request), groups=_groups(request), schema=_schema(request)))
 
 
 async def get_resource_type(request: Request) -> Response:
-    wanted = request.path_params["id"]
-    for document in discovery.resource_types(scim_base(request), groups=_groups(request), schema=_schema(request)):
-        if document["id"].lower() == wanted.lower():
+    documents = discovery.resource_types(scim_base(request), groups=_groups(request), schema=_schema(request))
+    return _one(documents, request.path_params["id"], kind="ResourceType")
+
+
+def _all(documents: list[dict[str, Any]]) -> Response:
+    return list_response(len(documents), 1, documents)
+
+
+def _one(documents: list[dict[str, Any]], wanted: str, *, kind: str) -> Response:
+    """The document whose id is `wanted`, in any case; 404 naming (the start of) what was asked."""
+    folded = wanted.lower()
+    for document in documents:
+        if document["id"].lower() == folded:
             return ScimResponse(document)
-    raise NotFound(f"ResourceType {wanted[:200]!r} not found")
-
-
-def _list_response(documents: list[dict[str, object]]) -> Response:
-    return ScimResponse(
-        {
-            "schemas": [LIST_RESPONSE],
-            "totalResults": len(documents),
-            "startIndex": 1,
-            "itemsPerPage": len(documents),
-            "Resources": documents,
-        }
-    )
+    raise NotFound(f"{kind} {wanted[:200]!r} not found")
 
 
 async def healthz(request: Request) -> Response:

@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from scim_proxy.errors import ProvisioningDisabled
-from scim_proxy.scim.schema import LIST_RESPONSE
 from scim_proxy.web.requests import credentials_from
-from scim_proxy.web.responses import ScimResponse
+from scim_proxy.web.responses import list_response
 
 DISABLED_DETAIL = (
     "Group provisioning is turned off in this proxy. In Entra, set Provisioning > Mappings > "
@@ -18,9 +17,7 @@ DISABLED_DETAIL = (
 
 async def list_groups(request: Request) -> Response:
     credentials_from(request)
-    return ScimResponse(
-        {"schemas": [LIST_RESPONSE], "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": []}
-    )
+    return list_response(0, 1, [])
 
 
 async def group_write(request: Request) -> Response:

@@ -18,10 +18,10 @@ from starlette.responses import Response
 
 from scim_proxy.ids import is_object_id
 from scim_proxy.jumpcloud.client import JumpCloudClient
+from scim_proxy.web.middleware import PROBE_PATHS
 
 AUTH_REJECTION_REASONS = ("negative_cache", "ip_budget", "jumpcloud")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0)
-_QUIET_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
 def endpoint_label(path: str) -> str:
@@ -113,7 +113,7 @@ class Metrics:
 
     def request_finished(self, summary: dict[str, Any]) -> None:
         self.in_flight.dec()
-        if summary["path"] in _QUIET_PATHS:
+        if summary["path"] in PROBE_PATHS:
             return
         key = (summary["operation"], summary["status"])
         series = self._request_series.get(key)

@@ -73,12 +73,18 @@ def credentials_from(request: Request) -> Credentials:
     token = bearer_token(header)
     if token is None:
         raise Unauthorized("The bearer token is not a well-formed JumpCloud API key")
-    org_id = request.path_params.get("org_id")
-    if org_id is not None:
-        org_id = object_id(org_id)
-        if org_id is None:
-            raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
-    return Credentials(api_key=token, org_id=org_id)
+    return Credentials(api_key=token, org_id=org_id_from(request))
+
+
+def org_id_from(request: Request) -> str | None:
+    """The {org_id} of /orgs/{org_id}/scim/v2, lower-cased; None on /scim/v2; 404 if it cannot be an id."""
+    org = request.path_params.get("org_id")
+    if org is None:
+        return None
+    org_id = object_id(org)
+    if org_id is None:
+        raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
+    return org_id
 
 
 def resource_id(request: Request, kind: str = "User") -> str:
@@ -93,8 +99,8 @@ def resource_id(request: Request, kind: str = "User") -> str:
 async def read_json(request: Request) -> Any:
     """The body as JSON, at most `max_body_bytes`; 413 / 400 invalidSyntax otherwise."""
     limit = settings_from(request).max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    declared = declared_length(request.headers.get("content-length"))
+    if declared is not None and declared > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
@@ -109,6 +115,17 @@ async def read_json(request: Request) -> Any:
     return jsontext.loads(raw)
 
 
+def declared_length(value: str | None) -> int | None:
+    """A Content-Length value as a number, or None if it is not 1 to 19 ASCII digits.
+
+    `isdigit()` alone lets through `²` and 5,000 digits, on which `int()` raises: a 500. A
+    server in front normally refuses those; what it lets through is counted as it streams.
+    """
+    if value is None or not (0 < len(value) <= 19 and value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
 def scim_base(request: Request) -> str:
     """The absolute SCIM base URL for this request, e.g. https://scim.example.com/orgs/<org>/scim/v2.
 
@@ -116,13 +133,8 @@ def scim_base(request: Request) -> str:
     ForwardedHeadersMiddleware set from X-Forwarded-Proto/-Host when a trusted proxy sent
     them), a malformed Host replaced by the address we listen on.
     """
-    org = request.path_params.get("org_id")
-    prefix = "/scim/v2"
-    if org is not None:
-        org_id = object_id(org)
-        if org_id is None:
-            raise NotFound("No such organization: the org id in the URL must be 24 hexadecimal characters")
-        prefix = f"/orgs/{org_id}/scim/v2"
+    org_id = org_id_from(request)
+    prefix = "/scim/v2" if org_id is None else f"/orgs/{org_id}/scim/v2"
     public = settings_from(request).public_url
     if public:
         return public + prefix

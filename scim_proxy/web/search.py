@@ -43,7 +43,8 @@ async def search_all(request: Request) -> Response:
     types: list[tuple[Listing, FilterAttributes]] = [(user_listing, user_tables(user_mapping_from(request)).attributes)]
     if settings_from(request).groups_enabled:
         types.append((group_listing, group_filter_attributes()))
-    lacking = [_lacking(params.filter, attributes) for _, attributes in types]
+    tree = None if params.filter is None else parse(params.filter)
+    lacking = [set() if tree is None else unknown_paths(tree, attributes) for _, attributes in types]
     nowhere = set.intersection(*lacking)
     if nowhere:
         raise InvalidFilter(f"'{min(nowhere)}' is not an attribute of any resource type JumpCloud keeps")
@@ -56,7 +57,3 @@ async def search_all(request: Request) -> Response:
         total += found
         resources.extend(page)
     return list_response(total, params.start_index, resources)
-
-
-def _lacking(text: str | None, attributes: FilterAttributes) -> set[str]:
-    return set() if text is None else unknown_paths(parse(text), attributes)

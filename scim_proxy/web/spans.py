@@ -32,9 +32,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from scim_proxy import __version__
 from scim_proxy.ids import is_object_id
 from scim_proxy.web.metrics import endpoint_label
+from scim_proxy.web.middleware import PROBE_PATHS
 from scim_proxy.web.tracing import ExportPlan
 
-_UNTRACED = frozenset({"/healthz", "/readyz", "/metrics"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 # Path segments of our routes; any other segment is an id (or junk) and becomes a placeholder.
 _ROUTE_SEGMENTS = frozenset(
@@ -157,7 +157,7 @@ class ServerSpanMiddleware:
         self.tracer = tracing.tracer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _UNTRACED:
+        if scope["type"] != "http" or scope["path"] in PROBE_PATHS:
             await self.app(scope, receive, send)
             return
         method = _method(scope["method"])

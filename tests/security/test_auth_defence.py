@@ -153,6 +153,37 @@ async def test_an_address_out_of_failures_gets_429_without_a_call(
     assert {"jumpcloud": 3.0, "negative_cache": 0.0, "ip_budget": 2.0} == await app.rejections()
 
 
+async def test_root_search_is_held_to_the_address_budget(proxy: Callable[..., Proxy], jc: respx.Router) -> None:
+    """POST /.search calls JumpCloud too: after 2 rejected keys, the 3rd to 5th from that address get 429."""
+    app = proxy(auth_failures_per_ip=2)
+    search = {"filter": 'userName eq "nobody"'}
+
+    answers = [
+        await app.at().post(path, json=search, headers=bearer(f"rnd-{n}"))
+        for n, path in enumerate(["/scim/v2/.search", f"/orgs/{ORG_A}/scim/v2/.search"] * 2 + ["/scim/v2/.search"])
+    ]
+
+    assert [401, 401, 429, 429, 429] == [a.status_code for a in answers]
+    assert ["rnd-0", "rnd-1"] == [c.request.headers["x-api-key"] for c in jc.calls]
+    assert {"jumpcloud": 2.0, "negative_cache": 0.0, "ip_budget": 3.0} == await app.rejections()
+
+
+async def test_a_malformed_token_is_not_charged_to_the_address(proxy: Callable[..., Proxy], jc: respx.Router) -> None:
+    """A token the handler refuses unsent (a space, non-ASCII) gets its 401 even from an address out of budget."""
+    app = proxy(auth_failures_per_ip=1)
+    await app.at().get("/scim/v2/Users", params=FIND, headers=bearer("rnd-0"))
+
+    answers = [
+        await app.at().get("/scim/v2/Users", params=FIND, headers={"Authorization": value})
+        for value in (b"Bearer two words", "Bearer caf\u00e9".encode())
+    ]
+
+    assert [401, 401] == [a.status_code for a in answers]
+    assert {"The bearer token is not a well-formed JumpCloud API key"} == {a.json()["detail"] for a in answers}
+    assert ["rnd-0"] == [c.request.headers["x-api-key"] for c in jc.calls]
+    assert {"jumpcloud": 1.0, "negative_cache": 0.0, "ip_budget": 0.0} == await app.rejections()
+
+
 async def test_a_working_key_is_never_held_back_by_its_address_budget(
     proxy: Callable[..., Proxy], jc: respx.Router
 ) -> None:

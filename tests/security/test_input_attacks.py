@@ -131,6 +131,18 @@ async def test_non_finite_numbers_are_refused(client: httpx.AsyncClient, upstrea
     assert (400, "invalidSyntax", 0) == (resp.status_code, resp.json()["scimType"], upstream.call_count)
 
 
+@pytest.mark.parametrize("length", [b"\xb2", b"9" * 5_000], ids=["superscript-two", "5000-digits"])
+async def test_a_content_length_that_is_no_number_is_not_a_500(
+    client: httpx.AsyncClient, upstream: _AllCalls, length: bytes
+) -> None:
+    """A Content-Length `isdigit()` accepts but `int()` does not: the body is read as sent and judged (400)."""
+    headers = {**AUTH, "Content-Length": length}
+
+    resp = await client.patch(f"/scim/v2/Users/{USER_ID}", content=b"not json", headers=headers)
+
+    assert (400, "invalidSyntax", 0) == (resp.status_code, resp.json()["scimType"], upstream.call_count)
+
+
 @pytest.mark.parametrize("token", [b"t\xe9st", "t\u00e9st".encode(), b"tok\x7fen"], ids=["latin-1", "utf-8", "DEL"])
 async def test_non_ascii_token_is_401(client: httpx.AsyncClient, upstream: _AllCalls, token: bytes) -> None:
     """A bearer token that is not printable ASCII (attack 8) answers 401, not 500, and calls nothing."""

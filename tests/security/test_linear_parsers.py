@@ -90,6 +90,7 @@ CASES: list[tuple[str, Callable[[str], Any], Callable[[int], str]]] = [
         repeat_to(' "password": "x",', prefix='{"a": 1} '),
     ),
     ("headers", lambda t: safe_headers([(t.encode(), b"v")]), repeat_to("x-password-")),
+    ("headers: one name repeated", lambda t: safe_headers([(b"x-a", b"12345678")] * len(t)), repeat_to("x")),
     ("email", is_email, repeat_to(".", prefix="a@", suffix="@")),
     ("email: dots", is_email, repeat_to("a.", prefix="a@")),
     ("host", is_host, repeat_to("a.", suffix=":80x")),

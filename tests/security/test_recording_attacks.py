@@ -7,6 +7,7 @@ respx; every test reads the file back.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,14 +17,18 @@ import attrs
 import httpx
 import pytest
 import respx
+from starlette.types import Message, Receive, Scope, Send
 
+from scim_proxy.jumpcloud import budget
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
+from scim_proxy.ops.recording import CassetteWriter, RecordingMiddleware
 from scim_proxy.settings import Settings
 from scim_proxy.web.app import create_app
 
 from ..helpers import API_KEY, AUTH, USER_ID, jc_user
 
 PASSWORD = "Hunter2-Correct-Horse"
+AUTH_VALUE = AUTH["Authorization"].encode()
 
 
 @pytest.fixture(name="recording")
@@ -225,6 +230,20 @@ async def test_secret_query_parameters_are_redacted(
     assert PASSWORD not in recording.read_text() and API_KEY not in recording.read_text()
 
 
+async def test_a_content_length_that_is_no_number_still_gets_its_line(
+    recorded: httpx.AsyncClient, recording: Path
+) -> None:
+    """Without a token and with `Content-Length: ²`, the 401 is answered and its metadata line written."""
+    resp = await recorded.post("/scim/v2/Users", content=b"{}", headers={"Content-Length": b"\xb2"})
+
+    assert 401 == resp.status_code
+    (entry,) = lines(recording)
+    assert ("no_token", {"method": "POST", "path": "/scim/v2/Users", "auth": None}) == (
+        entry["reason"],
+        entry["request"],
+    )
+
+
 async def test_a_line_is_written_even_when_building_it_fails(
     recorded: httpx.AsyncClient, jc: respx.Router, recording: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -242,3 +261,35 @@ async def test_a_line_is_written_even_when_building_it_fails(
     assert 200 == resp.status_code
     (entry,) = lines(recording)
     assert ("recording_error", "RuntimeError") == (entry["reason"], entry["error"])
+
+
+async def test_a_body_sent_a_byte_at_a_time_is_held_as_its_bytes(recording: Path) -> None:
+    """100,000 one-byte body messages with a token reach the handler as one message; the line has their hash."""
+    body = b"x" * 100_000
+    incoming = iter(
+        [{"type": "http.request", "body": body[i : i + 1], "more_body": i < len(body) - 1} for i in range(len(body))]
+    )
+    handed: list[Message] = []
+
+    async def receive() -> Message:
+        return next(incoming)
+
+    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+        while not handed or handed[-1].get("more_body"):
+            handed.append(await receive())
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def send(message: Message) -> None:
+        pass
+
+    scope = {"type": "http", "method": "POST", "path": "/scim/v2/Users", "headers": [(b"authorization", AUTH_VALUE)]}
+    budget.begin_request(25, record=True)
+    await RecordingMiddleware(handler, writer=CassetteWriter(recording, max_bytes=0, backups=0))(scope, receive, send)
+
+    assert [(len(body), False)] == [(len(m["body"]), m["more_body"]) for m in handed]
+    (entry,) = lines(recording)
+    assert (len(body), hashlib.sha256(body).hexdigest()) == (
+        entry["request"]["body_bytes"],
+        entry["request"]["body_sha256"],
+    )
