@@ -166,12 +166,11 @@ async def replace_user(
 ) -> ScimUser:
     """SCIM PUT: every mapped attribute set, absent ones cleared.
 
-    One call, or two when the table keeps anything in an array (phone numbers, addresses,
-    custom attributes): JumpCloud replaces an array whole, so the user is read first and the
-    entries no row names are sent back as they are.
+    Two calls: the table keeps phone numbers and addresses (and any custom attributes) in
+    arrays JumpCloud replaces whole, so the user is read first and the entries no row names
+    are sent back as they are (the read also hides a user suspend mode removed).
     """
-    reads = translate.has_arrays(mapping) or soft_deletes(mapping)
-    current = await read_visible(jc, user_id, auth=auth, mapping=mapping) if reads else None
+    current = await read_visible(jc, user_id, auth=auth, mapping=mapping)
     body = translate.replace_body(parsed.as_dict(), mapping, current=current)
     return translate.to_scim_user(await jc.update_user(user_id, body, auth=auth), mapping)
 

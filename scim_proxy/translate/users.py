@@ -100,11 +100,6 @@ def needs_current(fields: Iterable[str], mapping: UserMapping = DEFAULT_MAPPING)
     return any(_in_array(mapping.schema.by_field[field]) for field in fields)
 
 
-def has_arrays(mapping: UserMapping = DEFAULT_MAPPING) -> bool:
-    """Whether the table keeps anything in an array (then a SCIM PUT reads the user first)."""
-    return any(_in_array(attribute) for attribute in mapping.schema.attributes)
-
-
 def create_body(values: Mapping[str, Value], mapping: UserMapping = DEFAULT_MAPPING) -> JcBody:
     """The POST /api/systemusers body for a new user (validated; raises InvalidValue)."""
     checked = validate(values, complete=True, mapping=mapping)

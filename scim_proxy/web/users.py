@@ -88,7 +88,7 @@ async def create_user(request: Request) -> Response:
 
 
 async def replace_user(request: Request) -> Response:
-    """PUT /Users/{id}: every mapped attribute set; absent ones cleared; one JumpCloud call."""
+    """PUT /Users/{id}: every mapped attribute set; absent ones cleared; a read and a write."""
     user_id = resource_id(request)
     auth = credentials_from(request)
     mapping = user_mapping_from(request)
