@@ -13,6 +13,7 @@ from scim_proxy.jumpcloud.groups import MAX_SCANNED_GROUPS, PAGE
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.organizations import JumpCloudOrganizations
 from scim_proxy.jumpcloud.users import JumpCloudUsers
+from scim_proxy.logs import configure_logging
 
 from .helpers import AUTH, JC_URL
 from .test_groups_endpoints import GID, GROUPS, jc_group, query
@@ -98,6 +99,26 @@ async def test_create_with_a_comma_in_the_name_is_not_split(client: httpx.AsyncC
     assert (201, "Sales, EMEA") == (resp.status_code, resp.json()["displayName"])
     assert [{"limit": "100", "skip": "0", "sort": "_id"}] == [query(listed, i) for i in range(listed.call_count)]
     assert {"name": "Sales, EMEA"} == json.loads(created.calls.last.request.content)
+
+
+async def test_a_create_whose_name_check_stopped_at_the_scan_bound_goes_ahead_and_says_so(
+    client: httpx.AsyncClient, jc: respx.Router, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Creating "Sales, EMEA" in a tenant past MAX_SCANNED_GROUPS groups (none of them the name)
+    reads the bounded list, creates the group and logs that the name check was incomplete."""
+    full = [jc_group(id=f"{i:024x}", name=f"g{i}") for i in range(PAGE)]
+    listed = jc.get(GROUPS).mock(return_value=_page(*full, total=10**6))
+    created = jc.post(GROUPS).respond(201, json=jc_group(name="Sales, EMEA", description=""))
+    configure_logging("json", "info")
+
+    resp = await client.post(
+        "/scim/v2/Groups", json={"schemas": [CORE_GROUP], "displayName": "Sales, EMEA"}, headers=AUTH
+    )
+
+    assert (201, MAX_SCANNED_GROUPS // PAGE, 1) == (resp.status_code, listed.call_count, created.call_count)
+    assert {"name": "Sales, EMEA"} == json.loads(created.calls.last.request.content)
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [MAX_SCANNED_GROUPS] == [x["scanned"] for x in lines if x["event"] == "group_name_check_incomplete"]
 
 
 @pytest.mark.parametrize("answer", [httpx.Response(200), httpx.Response(200, json={"name": "x"})])

@@ -151,10 +151,17 @@ async def create_group(jc: JumpCloudGroups, wanted: GroupInput, *, auth: Credent
 
 
 async def _name_free(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -> None:
-    """409 if a group has this name; JumpCloud's own name uniqueness is unconfirmed, so we look first."""
-    found = (await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)).groups
-    if found:
-        raise _NameTaken(wanted.display_name, found[0])
+    """409 if a group has this name; JumpCloud's own name uniqueness is unconfirmed, so we look first.
+
+    A name `name:eq:` cannot carry (',' or '*') is looked for in the first MAX_SCANNED_GROUPS
+    groups only: past them the create goes ahead (refusing would block that group for good) and
+    the gap is logged, so an operator can tell a duplicate JumpCloud let through from our miss.
+    """
+    scan = await jc.find_by_name(wanted.display_name, auth=auth, ignore_case=False)
+    if scan.groups:
+        raise _NameTaken(wanted.display_name, scan.groups[0])
+    if not scan.complete:
+        log.warning("group_name_check_incomplete", scanned=MAX_SCANNED_GROUPS)
 
 
 async def _create(jc: JumpCloudGroups, wanted: GroupInput, auth: Credentials) -> JcGroup:
