@@ -136,7 +136,6 @@ class Http11Transport(httpx.AsyncBaseTransport):
                 idle.append(connection)
                 self._wake()
                 return
-        connection.close()
         self._forget(connection)
 
     def _forget(self, connection: Connection) -> None:
