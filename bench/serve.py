@@ -77,13 +77,19 @@ def build(args: argparse.Namespace) -> ASGIApp:
         return create_forwarder(args.upstream, args.client)
     from scim_proxy.jumpcloud.transport import make_jumpcloud_client
     from scim_proxy.logs import configure_logging
-    from scim_proxy.settings import Settings
     from scim_proxy.web.app import create_app
 
-    settings = Settings(jumpcloud_url=args.upstream, log_format="json", log_level=args.log_level)
+    settings = proxy_settings(args)
     configure_logging(settings.log_format, settings.log_level)
     client = make_jumpcloud_client(settings, upstream_client=args.client)
     return create_app(settings, jumpcloud=client)
+
+
+def proxy_settings(args: argparse.Namespace) -> Any:
+    """The proxy's settings for this run: the app and its uvicorn options read the same ones."""
+    from scim_proxy.settings import Settings
+
+    return Settings(jumpcloud_url=args.upstream, log_format="json", log_level=args.log_level)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,9 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         # As `scim-proxy serve` runs it: our HTTP protocol (web/protocol.py) and its limits, so
         # their cost is measured too. `--http h11` still swaps the parser (for comparisons).
         from scim_proxy.__main__ import uvicorn_options
-        from scim_proxy.settings import Settings
 
-        options = uvicorn_options(Settings())
+        options = uvicorn_options(proxy_settings(args))
         if args.http == "h11":
             options["http"] = "h11"
     uvicorn.run(
