@@ -72,10 +72,8 @@ def normalise(value: Any, *, key: str = "") -> Any:
 
 
 def recorded_body(message: dict[str, Any]) -> Any:
-    """The body of a recorded request or response: JSON, text, or None when there was none."""
-    if "body" in message:
-        return message["body"]
-    return message.get("body_text")
+    """The body of a recorded request or response: its JSON, or None when none was kept."""
+    return message.get("body")
 
 
 def response_body(content: bytes) -> Any:
@@ -104,8 +102,6 @@ def inbound_request(entry: dict[str, Any], *, token: str | None, base: str = "")
     content: bytes | None = None
     if "body" in request:
         content = json.dumps(request["body"]).encode()
-    elif "body_text" in request:
-        content = request["body_text"].encode()
     url = base + request["path"] + (f"?{query}" if query else "")
     return {"method": request["method"], "url": url, "headers": headers, "content": content}
 
