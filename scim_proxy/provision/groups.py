@@ -60,7 +60,7 @@ async def find_groups(
     the sort applied here. Past either bound the answer is 400 tooMany. `lenient` (the root search)
     reads attributes groups lack as unassigned instead of refusing the filter.
     """
-    attributes = attrs.evolve(group_filter_attributes(), lenient=lenient)
+    attributes = attrs.evolve(group_filter_attributes(), lenient=True) if lenient else group_filter_attributes()
     sort = parse_sort(
         params.sort_by, params.sort_order, attributes, GROUP_SORT_FIELDS, tie_break=GROUP_TIE_BREAK, separator=","
     )
