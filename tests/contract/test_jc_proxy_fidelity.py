@@ -25,7 +25,7 @@ from scim_proxy.translate import users as mapping
 
 from .guard import Guard, Owned
 from .ledger import Contract
-from .support import UNKNOWN_ID, Names, Target, body_of
+from .support import UNKNOWN_ID, Names, Target, body_of, get_user
 
 pytestmark = pytest.mark.live
 
@@ -107,7 +107,7 @@ async def test_jc_102_a_refused_rename_is_mutability(
         outcome = (await JumpCloudUsers(proxy_client).update_user(user["_id"], body, auth=_auth(target))).username
     except Mutability as exc:
         outcome = "mutability" if str(exc).startswith(f"userName cannot be changed to {wanted!r}") else str(exc)
-    held = jc.get(f"/api/systemusers/{user['_id']}").json()["username"]
+    held = get_user(jc, user["_id"])["username"]
 
     contract.relies("the user joined the group", 204, added.status_code)
     contract.relies(
