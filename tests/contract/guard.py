@@ -8,11 +8,15 @@ the 404 probes, is checked with a GET first).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+
+from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
 
 from .support import Target
 
@@ -112,6 +116,21 @@ def guarded_client(target: Target, owned: Owned) -> tuple[httpx.Client, httpx.Cl
     guard = Guard(owned, probe)
     client = target.client(event_hooks={"request": [guard.check], "response": [guard.record]})
     return client, probe
+
+
+@contextlib.asynccontextmanager
+async def guarded_proxy_client(target: Target, owned: Owned, probe: httpx.Client) -> AsyncIterator[JumpCloudClient]:
+    """The proxy's own JumpCloudClient pointed at `target`, its writes through the guard (`probe` checks ids),
+    its exchanges in the report; so a live run checks the requests the proxy really makes."""
+    guard = Guard(owned, probe)
+
+    async def check(request: httpx.Request) -> None:
+        guard.check(request)
+
+    responses = [target.book.acapture] if target.book is not None else []
+    hooks = {"request": [check], "response": responses}
+    async with httpx.AsyncClient(base_url=target.base_url, timeout=target.timeout, event_hooks=hooks) as http:
+        yield JumpCloudClient(http, retry=RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05))
 
 
 def cleanup(client: httpx.Client, owned: Owned, *, prefix: str) -> list[str]:

@@ -167,6 +167,19 @@ def iter_pages(total: int, size: int) -> Iterator[int]:
     yield from range(0, total + 1, size)
 
 
+def get_user(jc: httpx.Client, user_id: str) -> dict[str, Any]:
+    """The stored user, read back (a set-up or final-state read that must succeed)."""
+    resp = jc.get(f"/api/systemusers/{user_id}")
+    assert 200 == resp.status_code, resp.text
+    user: dict[str, Any] = resp.json()
+    return user
+
+
+def put_user(jc: httpx.Client, user_id: str, body: dict[str, Any]) -> httpx.Response:
+    """`PUT /api/systemusers/{user_id}` with `body`, answered as it is (the test checks the status)."""
+    return jc.put(f"/api/systemusers/{user_id}", json=body)
+
+
 def body_of(resp: httpx.Response) -> Any:
     """The JSON body, or the text when it is not JSON (an observation must not crash on a stand-in's HTML)."""
     try:

@@ -15,7 +15,7 @@ import pytest
 
 from devtools.emulator import Quirks
 from scim_proxy.errors import Mutability, NotFound
-from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
+from scim_proxy.jumpcloud.client import JumpCloudClient
 from scim_proxy.jumpcloud.groups import JumpCloudGroups
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.organizations import JumpCloudOrganizations
@@ -23,9 +23,9 @@ from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.translate import groups as group_mapping
 from scim_proxy.translate import users as mapping
 
-from .guard import Guard, Owned
+from .guard import Owned, guarded_proxy_client
 from .ledger import Contract
-from .support import UNKNOWN_ID, Names, Target, body_of
+from .support import UNKNOWN_ID, Names, Target, body_of, get_user
 
 pytestmark = pytest.mark.live
 
@@ -36,17 +36,8 @@ SetQuirks = Callable[[Quirks], None]
 @pytest.fixture(name="proxy_client")
 async def _proxy_client(target: Target, jc: httpx.Client, owned: Owned) -> AsyncIterator[JumpCloudClient]:
     """The proxy's JumpCloud client pointed at the target, behind the same guard as `jc`."""
-    guard = Guard(owned, jc)
-
-    async def check(request: httpx.Request) -> None:
-        guard.check(request)
-
-    responses = [target.book.acapture] if target.book is not None else []
-    http = httpx.AsyncClient(
-        base_url=target.base_url, timeout=target.timeout, event_hooks={"request": [check], "response": responses}
-    )
-    async with http:
-        yield JumpCloudClient(http, retry=RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05))
+    async with guarded_proxy_client(target, owned, jc) as client:
+        yield client
 
 
 def _auth(target: Target) -> Credentials:
@@ -107,7 +98,7 @@ async def test_jc_102_a_refused_rename_is_mutability(
         outcome = (await JumpCloudUsers(proxy_client).update_user(user["_id"], body, auth=_auth(target))).username
     except Mutability as exc:
         outcome = "mutability" if str(exc).startswith(f"userName cannot be changed to {wanted!r}") else str(exc)
-    held = jc.get(f"/api/systemusers/{user['_id']}").json()["username"]
+    held = get_user(jc, user["_id"])["username"]
 
     contract.relies("the user joined the group", 204, added.status_code)
     contract.relies(

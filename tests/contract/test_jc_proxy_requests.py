@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from devtools.emulator import FaultRule, Faults
-from scim_proxy.jumpcloud.client import JumpCloudClient, RetryPolicy
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.jumpcloud.users import JumpCloudUsers
 from scim_proxy.scim.filter_syntax import parse
@@ -23,9 +22,9 @@ from scim_proxy.translate import users as mapping
 from scim_proxy.translate.search import user_search
 from scim_proxy.translate.search_rules import user_tables
 
-from .guard import Guard, Owned
+from .guard import Owned, guarded_proxy_client
 from .ledger import Contract, containing, one_of
-from .support import Names, Target, body_of, email_of, error_body, message_of
+from .support import Names, Target, body_of, email_of, error_body, get_user, message_of
 
 pytestmark = pytest.mark.live
 
@@ -36,17 +35,7 @@ Proxy = tuple[JumpCloudUsers, Credentials]
 @pytest.fixture(name="proxy")
 async def _proxy(target: Target, jc: httpx.Client, owned: Owned) -> AsyncIterator[Proxy]:
     """The proxy's JumpCloud client pointed at the target, behind the same guard as `jc`."""
-    guard = Guard(owned, jc)  # `jc` only probes here (GET), and its own guard lets reads through
-
-    async def check(request: httpx.Request) -> None:
-        guard.check(request)
-
-    responses = [target.book.acapture] if target.book is not None else []
-    http = httpx.AsyncClient(
-        base_url=target.base_url, timeout=target.timeout, event_hooks={"request": [check], "response": responses}
-    )
-    client = JumpCloudClient(http, retry=RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05))
-    async with http:
+    async with guarded_proxy_client(target, owned, jc) as client:  # `jc` only probes there (GET)
         yield JumpCloudUsers(client), Credentials(api_key=target.api_key, org_id=target.org_id)
 
 
@@ -177,9 +166,7 @@ async def test_jc_97_delete_sends_cascade_manager_null(
     await client.delete_user(boss["_id"], auth=auth)
 
     contract.relies("the manager is gone", 404, jc.get(f"/api/systemusers/{boss['_id']}").status_code)
-    contract.relies(
-        "and the report has no manager", one_of(None, ""), jc.get(f"/api/systemusers/{report['_id']}").json()["manager"]
-    )
+    contract.relies("and the report has no manager", one_of(None, ""), get_user(jc, report["_id"])["manager"])
 
 
 async def test_jc_98_retried_create_after_dropped_response_is_not_a_conflict(

@@ -15,7 +15,7 @@ import pytest
 from devtools.emulator import Quirks
 
 from .ledger import Contract, one_of, superset_of
-from .support import UNKNOWN_ID, Names, Target, body_of, error_body, settle
+from .support import UNKNOWN_ID, Names, Target, body_of, error_body, get_user, settle
 
 pytestmark = pytest.mark.live
 
@@ -74,7 +74,7 @@ def test_jc_53_renaming_a_user_in_a_group_is_refused(
     renamed = names.user("renamed")
 
     resp = jc.put(f"/api/systemusers/{user['_id']}", json={"username": renamed, "jobTitle": "Lead"})
-    held = jc.get(f"/api/systemusers/{user['_id']}").json()
+    held = get_user(jc, user["_id"])
 
     contract.relies("the user joined the group", 204, added.status_code)
     contract.relies("a rename is answered below 500 (the proxy turns a refusal into 400)", True, resp.status_code < 500)

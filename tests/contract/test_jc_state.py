@@ -9,16 +9,12 @@ import httpx
 import pytest
 
 from .ledger import Contract, one_of
-from .support import Names, body_of, email_of, error_body
+from .support import Names, body_of, email_of, error_body, get_user, put_user
 
 pytestmark = pytest.mark.live
 
 MakeUser = Callable[..., dict[str, Any]]
 CONFLICT = error_body(400, "Cannot save conflicting state and suspended fields")
-
-
-def _put(jc: httpx.Client, user_id: str, body: dict[str, Any]) -> httpx.Response:
-    return jc.put(f"/api/systemusers/{user_id}", json=body)
 
 
 def _state(resp: httpx.Response) -> tuple[int, str | None, bool | None]:
@@ -47,7 +43,7 @@ def test_jc_61_put_cannot_set_staged(jc: httpx.Client, names: Names, make_user: 
     created = [make_user(state=state) for state in ("STAGED", "ACTIVATED", "SUSPENDED")]
     username = names.user()
     unknown = jc.post("/api/systemusers", json={"username": username, "email": email_of(username), "state": "DISABLED"})
-    back_to_staged = _put(jc, created[1]["_id"], {"state": "STAGED"})
+    back_to_staged = put_user(jc, created[1]["_id"], {"state": "STAGED"})
 
     contract.relies(
         "create accepts each state; suspended follows it",
@@ -57,9 +53,7 @@ def test_jc_61_put_cannot_set_staged(jc: httpx.Client, names: Names, make_user: 
     contract.relies(
         "an unknown state and PUT STAGED are refused", (400, 400), (unknown.status_code, back_to_staged.status_code)
     )
-    contract.relies(
-        "and the user stays ACTIVATED", "ACTIVATED", jc.get(f"/api/systemusers/{created[1]['_id']}").json()["state"]
-    )
+    contract.relies("and the user stays ACTIVATED", "ACTIVATED", get_user(jc, created[1]["_id"])["state"])
     contract.observes(
         "the refusal of an unknown state",
         error_body(400, "state must be one of STAGED, ACTIVATED, SUSPENDED"),
@@ -82,9 +76,9 @@ def test_jc_62_conflicting_state_and_suspended_is_rejected(
         json={"username": username, "email": email_of(username), "state": "ACTIVATED", "suspended": True},
     )
     user = make_user(state="ACTIVATED")
-    on_put = _put(jc, user["_id"], {"state": "SUSPENDED", "suspended": False, "jobTitle": "changed"})
-    staged_pair = _put(jc, user["_id"], {"state": "ACTIVATED", "suspended": True})
-    after = jc.get(f"/api/systemusers/{user['_id']}").json()
+    on_put = put_user(jc, user["_id"], {"state": "SUSPENDED", "suspended": False, "jobTitle": "changed"})
+    staged_pair = put_user(jc, user["_id"], {"state": "ACTIVATED", "suspended": True})
+    after = get_user(jc, user["_id"])
     answers = (on_create, on_put, staged_pair)
 
     contract.relies("a conflicting pair is refused", [400] * 3, [r.status_code for r in answers])
@@ -99,7 +93,7 @@ def test_jc_63_suspended_true_alone_suspends(jc: httpx.Client, make_user: MakeUs
     staged = make_user(state="STAGED")
     active = make_user(state="ACTIVATED")
 
-    answers = [_put(jc, user["_id"], {"suspended": True}) for user in (staged, active)]
+    answers = [put_user(jc, user["_id"], {"suspended": True}) for user in (staged, active)]
 
     contract.relies(
         "STAGED and ACTIVATED users are suspended", [(200, "SUSPENDED", True)] * 2, [_state(r) for r in answers]
@@ -114,7 +108,7 @@ def test_jc_64_suspended_false_alone_leaves_staged_user_staged(
     suspended = make_user(state="SUSPENDED")
     active = make_user(state="ACTIVATED")
 
-    answers = [_put(jc, user["_id"], {"suspended": False}) for user in (staged, suspended, active)]
+    answers = [put_user(jc, user["_id"], {"suspended": False}) for user in (staged, suspended, active)]
 
     contract.relies(
         "STAGED stays STAGED, SUSPENDED is reactivated, ACTIVATED stays",
@@ -129,12 +123,10 @@ def test_jc_65_put_state_activated_activates_staged_user(
     """`PUT {"state": "ACTIVATED"}` activates a STAGED user."""
     staged = make_user(state="STAGED")
 
-    resp = _put(jc, staged["_id"], {"state": "ACTIVATED"})
+    resp = put_user(jc, staged["_id"], {"state": "ACTIVATED"})
 
     contract.relies("the answer is the activated user", (200, "ACTIVATED", False), _state(resp))
-    contract.relies(
-        "and so is the stored one", "ACTIVATED", jc.get(f"/api/systemusers/{staged['_id']}").json()["state"]
-    )
+    contract.relies("and so is the stored one", "ACTIVATED", get_user(jc, staged["_id"])["state"])
 
 
 def test_jc_66_activate_endpoint_activates_staged_user(
@@ -148,7 +140,7 @@ def test_jc_66_activate_endpoint_activates_staged_user(
     refused = jc.post(f"/api/systemusers/{suspended['_id']}/state/activate", json={"email": False})
 
     contract.relies("the activation answers 200", 200, resp.status_code)
-    contract.relies("and activates", "ACTIVATED", jc.get(f"/api/systemusers/{staged['_id']}").json()["state"])
+    contract.relies("and activates", "ACTIVATED", get_user(jc, staged["_id"])["state"])
     contract.observes("the answer's body", {}, body_of(resp))
     contract.observes(
         "activating a suspended user",

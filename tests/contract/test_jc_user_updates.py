@@ -9,29 +9,18 @@ import httpx
 import pytest
 
 from .ledger import Contract, one_of
-from .support import NOT_FOUND, Names, body_of, error_body
+from .support import NOT_FOUND, Names, body_of, error_body, get_user, put_user
 
 pytestmark = pytest.mark.live
 
 MakeUser = Callable[..., dict[str, Any]]
 
 
-def _put(jc: httpx.Client, user_id: str, body: dict[str, Any]) -> httpx.Response:
-    return jc.put(f"/api/systemusers/{user_id}", json=body)
-
-
-def _get(jc: httpx.Client, user_id: str) -> dict[str, Any]:
-    resp = jc.get(f"/api/systemusers/{user_id}")
-    assert 200 == resp.status_code, resp.text
-    user: dict[str, Any] = resp.json()
-    return user
-
-
 def test_jc_42_put_is_partial(jc: httpx.Client, make_user: MakeUser, contract: Contract) -> None:
     """PUT writes only the top-level fields it carries."""
     user = make_user(firstname="Jane", lastname="Doe", jobTitle="Engineer")
 
-    resp = _put(jc, user["_id"], {"jobTitle": "Lead"})
+    resp = put_user(jc, user["_id"], {"jobTitle": "Lead"})
 
     contract.relies("the PUT succeeds", 200, resp.status_code)
     contract.relies(
@@ -39,7 +28,7 @@ def test_jc_42_put_is_partial(jc: httpx.Client, make_user: MakeUser, contract: C
         ("Jane", "Doe", "Lead"),
         tuple(resp.json()[k] for k in ("firstname", "lastname", "jobTitle")),
     )
-    contract.relies("the answer is the stored user", resp.json(), _get(jc, user["_id"]))
+    contract.relies("the answer is the stored user", resp.json(), get_user(jc, user["_id"]))
 
 
 def test_jc_43_put_replaces_arrays_whole(jc: httpx.Client, make_user: MakeUser, contract: Contract) -> None:
@@ -51,7 +40,7 @@ def test_jc_43_put_replaces_arrays_whole(jc: httpx.Client, make_user: MakeUser, 
         relationships=[{"type": "manager", "value": "x"}, {"type": "manager", "value": "y"}],
     )
 
-    resp = _put(
+    resp = put_user(
         jc,
         user["_id"],
         {
@@ -77,8 +66,8 @@ def test_jc_44_put_empty_string_clears_field(jc: httpx.Client, make_user: MakeUs
     """PUT with "" (or null) clears a string field, null clears employeeIdentifier; username cannot be cleared."""
     user = make_user(jobTitle="Engineer", department="R&D", employeeIdentifier=make_user()["username"])
 
-    resp = _put(jc, user["_id"], {"jobTitle": "", "department": None, "employeeIdentifier": None})
-    no_username = _put(jc, user["_id"], {"username": ""})
+    resp = put_user(jc, user["_id"], {"jobTitle": "", "department": None, "employeeIdentifier": None})
+    no_username = put_user(jc, user["_id"], {"username": ""})
     cleared = body_of(resp)
 
     contract.relies("the PUT succeeds", 200, resp.status_code)
@@ -86,7 +75,7 @@ def test_jc_44_put_empty_string_clears_field(jc: httpx.Client, make_user: MakeUs
     contract.relies("null clears a string", one_of("", None), cleared.get("department"))
     contract.relies("null clears employeeIdentifier (JC-100)", one_of("", None), cleared.get("employeeIdentifier"))
     contract.relies("username cannot be cleared", 400, no_username.status_code)
-    contract.relies("and is kept", user["username"], _get(jc, user["_id"])["username"])
+    contract.relies("and is kept", user["username"], get_user(jc, user["_id"])["username"])
     contract.observes(
         "what is stored",
         ("", "", None),
@@ -100,9 +89,9 @@ def test_jc_45_put_manager_null_clears_manager(jc: httpx.Client, make_user: Make
     boss = make_user("boss")
     user = make_user(manager=boss["_id"])
 
-    cleared = _put(jc, user["_id"], {"manager": None})
-    not_an_id = _put(jc, user["_id"], {"manager": "boss"})
-    itself = _put(jc, user["_id"], {"manager": user["_id"]})
+    cleared = put_user(jc, user["_id"], {"manager": None})
+    not_an_id = put_user(jc, user["_id"], {"manager": "boss"})
+    itself = put_user(jc, user["_id"], {"manager": user["_id"]})
 
     contract.relies("a create links the manager by id", boss["_id"], user["manager"])
     contract.relies(
@@ -127,10 +116,10 @@ def test_jc_46_put_username_renames_user(
     user = make_user()
     renamed = names.user("renamed")
 
-    resp = _put(jc, user["_id"], {"username": renamed})
+    resp = put_user(jc, user["_id"], {"username": renamed})
 
     contract.relies("the PUT renames", (200, renamed), (resp.status_code, body_of(resp).get("username")))
-    contract.relies("and the rename is stored", renamed, _get(jc, user["_id"])["username"])
+    contract.relies("and the rename is stored", renamed, get_user(jc, user["_id"])["username"])
 
 
 def test_jc_47_delete_returns_200_with_user(jc: httpx.Client, make_user: MakeUser, contract: Contract) -> None:
@@ -157,7 +146,7 @@ def test_jc_48_delete_manager_without_cascade_is_409(jc: httpx.Client, make_user
     resp = jc.delete(f"/api/systemusers/{boss['_id']}")
 
     contract.relies("the manager is refused (why the proxy sends cascade_manager, JC-97)", 409, resp.status_code)
-    contract.relies("and nothing is deleted", boss["_id"], _get(jc, boss["_id"])["_id"])
+    contract.relies("and nothing is deleted", boss["_id"], get_user(jc, boss["_id"])["_id"])
     contract.observes(
         "the refusal", error_body(409, "User is a manager of other users; set cascade_manager"), body_of(resp)
     )
@@ -170,11 +159,11 @@ def test_jc_49_cascade_manager_null_clears_reports(jc: httpx.Client, make_user: 
     report = make_user("report", manager=boss["_id"])
 
     moved = jc.delete(f"/api/systemusers/{boss['_id']}", params={"cascade_manager": deputy["_id"]})
-    after_move = _get(jc, report["_id"])["manager"]
+    after_move = get_user(jc, report["_id"])["manager"]
     cleared = jc.delete(f"/api/systemusers/{deputy['_id']}", params={"cascade_manager": "null"})
 
     contract.relies("`cascade_manager=null` deletes a manager", one_of(200, 204), cleared.status_code)
-    contract.relies("and clears the reports' manager", one_of(None, ""), _get(jc, report["_id"])["manager"])
+    contract.relies("and clears the reports' manager", one_of(None, ""), get_user(jc, report["_id"])["manager"])
     contract.observes(
         "`cascade_manager=<id>` reassigns the reports", (200, deputy["_id"]), (moved.status_code, after_move)
     )
@@ -183,9 +172,9 @@ def test_jc_49_cascade_manager_null_clears_reports(jc: httpx.Client, make_user: 
 def test_jc_50_user_has_no_last_modified(jc: httpx.Client, make_user: MakeUser, contract: Contract) -> None:
     """A user carries `created` and no last-modified timestamp of any spelling."""
     user = make_user()
-    _put(jc, user["_id"], {"jobTitle": "changed"})
+    put_user(jc, user["_id"], {"jobTitle": "changed"})
 
-    keys = {key.lower() for key in _get(jc, user["_id"])}
+    keys = {key.lower() for key in get_user(jc, user["_id"])}
 
     contract.relies("`created` is there (the proxy's meta.lastModified, JC-96)", True, "created" in keys)
     contract.observes(
@@ -202,7 +191,7 @@ def test_jc_51_restricted_fields_do_not_block_api_edits(
     restricted = [{"field": "jobTitle", "type": "scim", "id": "5f0c0ffee0c0ffee0c0ffee1"}]
     user = make_user(jobTitle="Engineer", restrictedFields=restricted)
 
-    resp = _put(jc, user["_id"], {"jobTitle": "Lead"})
+    resp = put_user(jc, user["_id"], {"jobTitle": "Lead"})
 
     contract.relies(
         "a restricted field is still writable through the API",

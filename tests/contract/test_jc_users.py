@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from .ledger import Contract, containing, matching, one_of, superset_of
-from .support import OBJECT_ID, Names, Target, body_of, email_of, error_body, message_of
+from .support import OBJECT_ID, Names, Target, body_of, email_of, error_body, get_user, message_of, put_user
 
 pytestmark = pytest.mark.live
 
@@ -20,20 +20,9 @@ DUPLICATE_STATUS = one_of(400, 409)
 DUPLICATE_TEXT = containing("already exist")
 
 
-def _put(jc: httpx.Client, user_id: str, body: dict[str, Any]) -> httpx.Response:
-    return jc.put(f"/api/systemusers/{user_id}", json=body)
-
-
 def _staged(username: str) -> dict[str, Any]:
     """A create body for a fresh user, STAGED so a live org sends no activation email."""
     return {"username": username, "email": email_of(username), "state": "STAGED"}
-
-
-def _get(jc: httpx.Client, user_id: str) -> dict[str, Any]:
-    resp = jc.get(f"/api/systemusers/{user_id}")
-    assert 200 == resp.status_code, resp.text
-    user: dict[str, Any] = resp.json()
-    return user
 
 
 def test_jc_32_create_returns_200_and_full_user(jc: httpx.Client, names: Names, contract: Contract) -> None:
@@ -120,9 +109,9 @@ def test_jc_35_duplicate_username_is_400_already_exists(
         create(first["username"], email_of(other)),
         create(other, first["email"]),
         create(other, email_of(other), employeeIdentifier=first["employeeIdentifier"]),
-        _put(jc, second["_id"], {"username": first["username"]}),
-        _put(jc, second["_id"], {"email": first["email"]}),
-        _put(jc, second["_id"], {"employeeIdentifier": first["employeeIdentifier"]}),
+        put_user(jc, second["_id"], {"username": first["username"]}),
+        put_user(jc, second["_id"], {"email": first["email"]}),
+        put_user(jc, second["_id"], {"employeeIdentifier": first["employeeIdentifier"]}),
     ]
 
     contract.relies("every duplicate is refused as one", [DUPLICATE_STATUS] * 6, [r.status_code for r in answers])
@@ -131,7 +120,7 @@ def test_jc_35_duplicate_username_is_400_already_exists(
         [DUPLICATE_TEXT] * len([r for r in answers if r.status_code == 400]),
         [message_of(r) for r in answers if r.status_code == 400],
     )
-    contract.relies("nothing was written", second, _get(jc, second["_id"]))
+    contract.relies("nothing was written", second, get_user(jc, second["_id"]))
     contract.observes("the answers", [(400, USER_EXISTS)] * 6, [(r.status_code, body_of(r)) for r in answers])
 
 
@@ -253,7 +242,7 @@ def test_jc_40_user_without_password_is_not_activated(
     user = make_user()
 
     contract.relies(
-        "no password is ever returned", (False, False), ("password" in user, "password" in _get(jc, user["_id"]))
+        "no password is ever returned", (False, False), ("password" in user, "password" in get_user(jc, user["_id"]))
     )
     contract.observes("the user is Password Pending", False, user.get("activated"))
 
@@ -265,5 +254,5 @@ def test_jc_41_activated_on_create_is_ignored(jc: httpx.Client, make_user: MakeU
     contract.observes(
         "`activated: true` on create is ignored",
         (False, False),
-        (user.get("activated"), _get(jc, user["_id"]).get("activated")),
+        (user.get("activated"), get_user(jc, user["_id"]).get("activated")),
     )

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from .exports import Exports, app_exports, legend_labels, scraped_exports, unknown_references
 from .promql import parse
 
@@ -40,12 +38,6 @@ def _targets() -> Iterator[tuple[str, dict[str, Any]]]:
 def _variable_query(variable: dict[str, Any]) -> str:
     query = variable["query"]
     return str(query["query"] if isinstance(query, dict) else query)
-
-
-@pytest.fixture(name="exports")
-def _exports() -> Exports:
-    """The app's real exports (built, driven and scraped once per session)."""
-    return app_exports()
 
 
 def test_dashboard_is_valid_grafana_json() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .exports import Exports, alternatives, app_exports, legend_labels, unknown_references
+from .exports import Exports, alternatives, legend_labels, unknown_references
 from .promql import Expression, Matcher, PromQLError, Selector, parse
 
 
@@ -85,12 +85,6 @@ def test_legend_and_template_labels() -> None:
 def test_alternatives_split_only_at_the_top_level() -> None:
     """A regex splits at `|` outside parentheses and escapes only."""
     assert ["2..", "4(0[19]|29)", "a\\|b"] == alternatives("2..|4(0[19]|29)|a\\|b")
-
-
-@pytest.fixture(name="exports")
-def _exports() -> Exports:
-    """The app's real exports (built, driven and scraped once per session)."""
-    return app_exports()
 
 
 def test_a_real_query_has_no_problems(exports: Exports) -> None:

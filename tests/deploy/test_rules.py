@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .exports import Exports, alternatives, app_exports, legend_labels, operations, unknown_references
+from .exports import Exports, alternatives, legend_labels, operations, unknown_references
 from .promql import parse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,12 +54,6 @@ def _promtool() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
-
-
-@pytest.fixture(name="exports")
-def _exports() -> Exports:
-    """The app's real exports (built, driven and scraped once per session)."""
-    return app_exports()
 
 
 def test_every_rule_reads_only_what_the_app_exports(exports: Exports) -> None:

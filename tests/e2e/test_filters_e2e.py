@@ -116,6 +116,7 @@ def test_sorted_paging_is_stable(world: World, text: str | None) -> None:
 
     pages = [listed(world, startIndex=start, count=2, **base) for start in (1, 3, 5)]
 
+    assert sorted(CREATED) == sorted(whole)  # every user, once
     assert whole == [name for names, _, _ in pages for name in names]
     assert all(len(whole) == body["totalResults"] for _, _, body in pages)
 

@@ -21,6 +21,7 @@ import pytest
 from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, FaultRule, Faults, create_emulator_app
 from devtools.servers import serve_in_thread
 from scim_proxy import __main__ as cli
+from scim_proxy.errors import UpstreamBusy
 from scim_proxy.jumpcloud.budget import KeyLimiter
 from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.settings import Settings
@@ -243,17 +244,25 @@ async def test_key_limiter_bounds_in_flight_calls_and_queue() -> None:
             await release.wait()
             running[0] -= 1
 
-    tasks = [asyncio.create_task(hold()) for _ in range(3)]
-    await asyncio.sleep(0.01)
-    with pytest.raises(Exception, match="Too many JumpCloud calls"):
-        async with limiter.slot(key_a):
+    async def take(key: str) -> None:
+        async with limiter.slot(key):
             pass
-    async with limiter.slot(key_b):  # another key is not held back
-        pass
+
+    tasks = [asyncio.create_task(hold()) for _ in range(3)]
+    for _ in range(100):  # bounded: the three tasks take their turns, two run and one queues
+        await asyncio.sleep(0)
+    held = (running[0], limiter.in_flight())
+    fourth, other_key = asyncio.create_task(take(key_a)), asyncio.create_task(take(key_b))
+    for _ in range(100):  # neither may wait: the fourth is refused at once, another key is not held back
+        await asyncio.sleep(0)
+    settled = (fourth.done(), other_key.done())
+    fourth.cancel()  # a no-op once settled; else it would wait for a slot and never end
     release.set()
     await asyncio.gather(*tasks)
 
-    assert 2 == peak[0]
+    assert ((2, 2), 2, (True, True)) == (held, peak[0], settled)
+    with pytest.raises(UpstreamBusy, match="Too many JumpCloud calls"):
+        fourth.result()
     assert 0 == limiter.in_flight()
 
 

@@ -1,7 +1,8 @@
 """A proxy built in-process for the failed-auth tests, with a stand-in JumpCloud that knows one key.
 
-Not a conftest: tests/security is shared with other suites; the test modules declare their
-fixtures with `stand_in_jumpcloud()` and `proxy_factory()`.
+Not a conftest: the other modules of tests/security use the shared `jc` fixture of tests/conftest.py.
+The failed-auth modules import `jc_fixture` and `proxy_fixture` (the `jc` and `proxy` fixtures);
+`proxy_factory()` also serves modules that declare their own stand-in.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 import respx
 
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
@@ -36,8 +38,9 @@ def jumpcloud_answer(request: httpx.Request) -> httpx.Response:
     return httpx.Response(401, json={"message": "Unauthorized: api key user not found"})
 
 
-def stand_in_jumpcloud() -> respx.Router:
-    """A respx JumpCloud whose user search answers as `jumpcloud_answer`."""
+@pytest.fixture(name="jc")
+def jc_fixture() -> respx.Router:
+    """A stand-in JumpCloud whose user search answers as `jumpcloud_answer`: it knows one key."""
     router = respx.Router(base_url=JC_URL, assert_all_mocked=True, assert_all_called=False)
     router.post(SEARCH).mock(side_effect=jumpcloud_answer)
     return router
@@ -91,3 +94,10 @@ async def proxy_factory(jc: respx.Router) -> AsyncIterator[Callable[..., Proxy]]
     finally:
         for proxy in built:
             await proxy.aclose()
+
+
+@pytest.fixture(name="proxy")
+async def proxy_fixture(jc: respx.Router) -> AsyncIterator[Callable[..., Proxy]]:
+    """Builds proxies in front of `jc` with settings overrides; closes them afterwards."""
+    async with proxy_factory(jc) as build:
+        yield build

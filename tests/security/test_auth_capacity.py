@@ -8,10 +8,9 @@ while the spray hangs in JumpCloud, with no wall-clock budget.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import httpx
-import pytest
 import respx
 
 from tests.security.auth_app import (
@@ -21,23 +20,12 @@ from tests.security.auth_app import (
     SEARCH,
     Proxy,
     bearer,
+    jc_fixture,
     jumpcloud_answer,
-    proxy_factory,
-    stand_in_jumpcloud,
+    proxy_fixture,
 )
 
-
-@pytest.fixture(name="jc")
-def _jc() -> respx.Router:
-    """A stand-in JumpCloud that knows one key."""
-    return stand_in_jumpcloud()
-
-
-@pytest.fixture(name="proxy")
-async def _proxy(jc: respx.Router) -> AsyncIterator[Callable[..., Proxy]]:
-    """Builds proxies with settings overrides; closes them afterwards."""
-    async with proxy_factory(jc) as build:
-        yield build
+__all__ = ["jc_fixture", "proxy_fixture"]  # the `jc` and `proxy` fixtures, used by the tests below
 
 
 async def test_a_spray_of_random_keys_cannot_take_the_slots_of_a_working_tenant(

@@ -8,10 +8,9 @@ Before: 2,000 random tokens made 2,000 JumpCloud calls and one wrong token 500 t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import httpx
-import pytest
 import respx
 
 from scim_proxy.jumpcloud.verdicts import KeyVerdicts, key_digest
@@ -22,25 +21,15 @@ from tests.security.auth_app import (
     SEARCH,
     Proxy,
     bearer,
+    jc_fixture,
     jumpcloud_answer,
-    proxy_factory,
-    stand_in_jumpcloud,
+    proxy_fixture,
 )
 
 ORG_A, ORG_B = "5f0c0ffee0c0ffee0c0ffee1", "5f0c0ffee0c0ffee0c0ffee2"
 
 
-@pytest.fixture(name="jc")
-def _jc() -> respx.Router:
-    """A stand-in JumpCloud that knows one key."""
-    return stand_in_jumpcloud()
-
-
-@pytest.fixture(name="proxy")
-async def _proxy(jc: respx.Router) -> AsyncIterator[Callable[..., Proxy]]:
-    """Builds proxies with settings overrides; closes them afterwards."""
-    async with proxy_factory(jc) as build:
-        yield build
+__all__ = ["jc_fixture", "proxy_fixture"]  # the `jc` and `proxy` fixtures, used by the tests below
 
 
 async def test_a_rejected_key_is_answered_from_memory(proxy: Callable[..., Proxy], jc: respx.Router) -> None:

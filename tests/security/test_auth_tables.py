@@ -114,12 +114,14 @@ async def test_one_call_decides_and_the_others_wait_for_its_verdict() -> None:
         if verdicts.waiting(KEY) == 3:
             break
         await asyncio.sleep(0)
+    waiting = verdicts.waiting(KEY)
 
     verdicts.learn(KEY, 401)
     verdicts.done(KEY)
     results = await asyncio.gather(*waiters, return_exceptions=True)
 
-    assert all(isinstance(r, KeyRejected) for r in results)
+    assert 3 == waiting
+    assert [KeyRejected] * 3 == [type(r) for r in results]
     assert 0 == verdicts.waiting(KEY)
 
 
@@ -129,11 +131,12 @@ async def test_an_accepting_verdict_lets_every_waiter_go_at_once() -> None:
     assert await verdicts.wait_turn(KEY, timeout=5)
     waiters = [asyncio.create_task(verdicts.wait_turn(KEY, timeout=5)) for _ in range(3)]
     await asyncio.sleep(0)
+    waiting = verdicts.waiting(KEY)
 
     verdicts.learn(KEY, 200)
     verdicts.done(KEY)
 
-    assert [False, False, False] == await asyncio.gather(*waiters)
+    assert (3, [False, False, False]) == (waiting, await asyncio.gather(*waiters))
 
 
 async def test_an_undecided_call_hands_the_decision_to_one_waiter() -> None:

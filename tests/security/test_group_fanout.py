@@ -16,11 +16,8 @@ import httpx
 import pytest
 import respx
 
-from scim_proxy.jumpcloud.transport import make_jumpcloud_client
-from scim_proxy.settings import Settings
-from scim_proxy.web.app import create_app
+from tests.security.auth_app import JC_URL, proxy_factory
 
-JC_URL = "https://jc.test"
 GOOD = {"Authorization": "Bearer tenant-key-0123456789"}
 WRONG = {"Authorization": "Bearer wrong-key-0123456789"}
 GID = "6026da081f24755306c2ee0d"
@@ -57,19 +54,8 @@ def _jc() -> respx.Router:
 @pytest.fixture(name="proxy")
 async def _proxy(jc: respx.Router) -> AsyncIterator[AppFactory]:
     """Builds our app in-process with settings overrides, its JumpCloud calls answered by `jc`."""
-    opened: list[httpx.AsyncClient] = []
-
-    def build(**overrides: Any) -> httpx.AsyncClient:
-        settings = Settings(jumpcloud_url=JC_URL, retry_attempts=1, **overrides)
-        upstream = make_jumpcloud_client(settings, transport=httpx.MockTransport(jc.async_handler))
-        app = create_app(settings, jumpcloud=upstream)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://proxy.test")
-        opened.extend([upstream.http, client])
-        return client
-
-    yield build
-    for client in opened:
-        await client.aclose()
+    async with proxy_factory(jc) as build:
+        yield lambda **overrides: build(**overrides).at()
 
 
 # -- the member cap, checked before any upstream call ---------------------------------------------

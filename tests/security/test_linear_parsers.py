@@ -46,14 +46,6 @@ def _patch_path(path: str) -> dict[str, Any]:
 ISSUE_FILTER = repeat_to(" ", prefix="emails[type eq", suffix='x""y] eq "a"')
 
 
-def _recorded(text: str) -> Any:
-    return body_fields(text.encode(), limit=NO_LIMIT)
-
-
-def _redacted(text: str) -> Any:
-    return redact(json.loads(text))
-
-
 CASES: list[tuple[str, Callable[[str], Any], Callable[[int], str]]] = [
     ("filter: the issue's spaces", filter_syntax.parse, ISSUE_FILTER),
     ("filter: quotes", filter_syntax.parse, repeat_to('"', prefix="userName eq ")),

@@ -111,8 +111,13 @@ async def test_bodies_of_keys_jumpcloud_never_saw_are_capped(recorded: httpx.Asy
 
     assert 400 == resp.status_code
     (entry,) = lines(recording)
-    assert "too_large" == entry["request"]["body_omitted"]
-    assert entry["request"]["body_bytes"] > 65_000
+    sent = resp.request.content
+    assert ("too_large", len(sent), hashlib.sha256(sent).hexdigest()) == (
+        entry["request"]["body_omitted"],
+        entry["request"]["body_bytes"],
+        entry["request"]["body_sha256"],
+    )
+    assert "body" not in entry["request"]
 
 
 async def test_lone_surrogate_body_still_gets_its_line(
@@ -196,24 +201,35 @@ async def test_password_shapes_never_reach_the_file(
 
 
 @pytest.mark.parametrize(
-    ("content", "content_type"),
+    ("content", "content_type", "answer"),
     [
-        (json.dumps({"password": PASSWORD}).encode() + b" garbage", "application/json"),
-        (f"userName=jdoe&password={PASSWORD}".encode(), "application/x-www-form-urlencoded"),
-        (json.dumps({"password": PASSWORD, "pad": "x" * 2_000_000}).encode(), "application/json"),
-        (b"\xff\xfe" + PASSWORD.encode("utf-16-le"), "application/json"),
+        (json.dumps({"password": PASSWORD}).encode() + b" garbage", "application/json", (400, "not_json")),
+        (f"userName=jdoe&password={PASSWORD}".encode(), "application/x-www-form-urlencoded", (400, "not_json")),
+        (json.dumps({"password": PASSWORD, "pad": "x" * 2_000_000}).encode(), "application/json", (413, "too_large")),
+        (b"\xff\xfe" + PASSWORD.encode("utf-16-le"), "application/json", (400, "not_json")),
     ],
     ids=["json-then-garbage", "form", "oversized", "not-utf8"],
 )
 async def test_bodies_that_are_not_json_are_stored_as_a_hash(
-    recorded: httpx.AsyncClient, recording: Path, content: bytes, content_type: str
+    recorded: httpx.AsyncClient,
+    settings: Settings,
+    recording: Path,
+    content: bytes,
+    content_type: str,
+    answer: tuple[int, str],
 ) -> None:
-    """Garbage after JSON, form bodies, oversized and non-UTF-8 bodies are kept as size and SHA-256 only."""
+    """Garbage after JSON, form bodies, oversized and non-UTF-8 bodies are kept as size and SHA-256 only
+    (of the bytes read: an oversized body is read up to the limit)."""
     resp = await recorded.post("/scim/v2/Users", content=content, headers={**AUTH, "Content-Type": content_type})
 
-    assert resp.status_code in (400, 413)
+    read = content[: settings.max_body_bytes]
     (entry,) = lines(recording)
-    assert entry["request"]["body_omitted"] in ("not_json", "too_large")
+    assert answer == (resp.status_code, entry["request"]["body_omitted"])
+    assert (len(read), hashlib.sha256(read).hexdigest()) == (
+        entry["request"]["body_bytes"],
+        entry["request"]["body_sha256"],
+    )
+    assert "body" not in entry["request"]
     assert PASSWORD not in recording.read_text()
 
 

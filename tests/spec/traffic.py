@@ -17,21 +17,14 @@ import attrs
 import httpx
 
 from devtools.emulator import DEFAULT_API_KEY, EmulatorState, create_emulator_app
-from devtools.entra_sim import ENT, DirectoryUser, EntraClient
+from devtools.entra_sim import ENT, EntraClient
 from scim_proxy.jumpcloud.transport import make_jumpcloud_client
 from scim_proxy.settings import Settings
 from scim_proxy.web.app import create_app
-from tests.helpers import ALICE
+from tests.helpers import ALICE, BOB
 
 JC_URL = "http://jc.test"
 GROUP_EXTERNAL_ID = "5d9a7b1e-0c43-4e4b-a4a5-6a0f7e3c2b10"
-BOB = DirectoryUser(
-    object_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
-    mail_nickname="bob.jones",
-    upn="bob.jones@contoso.com",
-    given_name="Bob",
-    surname="Jones",
-)
 Source = Literal["proxy", "direct"]
 
 
