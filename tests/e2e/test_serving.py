@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,11 +17,8 @@ import httpx
 import pytest
 
 from devtools.emulator import DEFAULT_API_KEY, EmulatorConfig, FaultRule, Faults, create_emulator_app
-from devtools.servers import serve_in_thread
+from devtools.servers import free_port, serve_in_thread
 from scim_proxy import __main__ as cli
-from scim_proxy.errors import UpstreamBusy
-from scim_proxy.jumpcloud.budget import KeyLimiter
-from scim_proxy.jumpcloud.models import Credentials
 from scim_proxy.settings import Settings
 from scim_proxy.web.app import create_app
 
@@ -54,13 +49,6 @@ def test_shutdown_finishes_in_flight_requests() -> None:
         request.join(timeout=10)
 
     assert (1, [200]) == (reached, answers)  # the request was in flight when the server began to stop
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _status(url: str, **kwargs: Any) -> int | None:
@@ -100,7 +88,7 @@ class _Served:
 @contextmanager
 def _proxy_process(jc_url: str, *flags: str) -> Iterator[_Served]:
     """`scim-proxy serve` as a real process on a free loopback port, ready; killed if still alive at the end."""
-    port = _free_port()
+    port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SCIM_PROXY_")}
     argv = [sys.executable, "-m", "scim_proxy", "serve", "--port", str(port), "--jumpcloud-url", jc_url]
     argv += ["--log-format", "console", "--log-level", "debug", *flags]
@@ -229,41 +217,6 @@ def test_workers_setting_runs_uvicorn_with_a_factory(monkeypatch: pytest.MonkeyP
         seen["port"],
     )
     assert "9999" == environ["SCIM_PROXY_PORT"]
-
-
-async def test_key_limiter_bounds_in_flight_calls_and_queue() -> None:
-    """At most `limit` holders per key run at once; past limit + queue, callers get 503 at once."""
-    limiter = KeyLimiter(limit=2, max_queued=1)
-    key_a, key_b = Credentials("key-a").key_id, Credentials("key-b").key_id
-    running, peak, release = [0], [0], asyncio.Event()
-
-    async def hold() -> None:
-        async with limiter.slot(key_a):
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-            await release.wait()
-            running[0] -= 1
-
-    async def take(key: str) -> None:
-        async with limiter.slot(key):
-            pass
-
-    tasks = [asyncio.create_task(hold()) for _ in range(3)]
-    for _ in range(100):  # bounded: the three tasks take their turns, two run and one queues
-        await asyncio.sleep(0)
-    held = (running[0], limiter.in_flight())
-    fourth, other_key = asyncio.create_task(take(key_a)), asyncio.create_task(take(key_b))
-    for _ in range(100):  # neither may wait: the fourth is refused at once, another key is not held back
-        await asyncio.sleep(0)
-    settled = (fourth.done(), other_key.done())
-    fourth.cancel()  # a no-op once settled; else it would wait for a slot and never end
-    release.set()
-    await asyncio.gather(*tasks)
-
-    assert ((2, 2), 2, (True, True)) == (held, peak[0], settled)
-    with pytest.raises(UpstreamBusy, match="Too many JumpCloud calls"):
-        fourth.result()
-    assert 0 == limiter.in_flight()
 
 
 def test_liveness_answers_before_the_upstream_client_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
