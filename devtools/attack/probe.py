@@ -94,7 +94,12 @@ class Probe:
         self._first = len(self.lines)
 
     def stop(self) -> list[str]:
-        """Stop after the request in flight: the lines printed since `start` returned."""
+        """Stop after the request in flight: the lines printed since `start` returned (at least one:
+        an attack over within the probe's 50 ms pause still gets the probe's next answer, 10 s at most)."""
+        for _ in range(200):
+            if len(self.lines) > self._first:
+                break
+            time.sleep(0.05)
         self._stop.set()
         if self._proc is not None:
             assert self._proc.stdin is not None
